@@ -1,0 +1,3 @@
+module github.com/resnorm/resnorm
+
+go 1.26
