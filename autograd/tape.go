@@ -125,21 +125,32 @@ func grad(v *Var) []float32 {
 // single value; d(loss)/d(v) accumulates into v.Grad for every Var v that
 // requires a gradient. The tape is left intact; call Reset to reuse it.
 func (tp *Tape) Backward(loss *Var) error {
-	if tp.inference {
-		return errors.New("autograd: Backward on an inference tape")
-	}
 	if loss.Value.Numel() != 1 {
 		return fmt.Errorf("autograd: Backward needs a scalar loss, got shape %v", loss.Value.Shape)
 	}
-	if !loss.requiresGrad {
-		return errors.New("autograd: loss does not depend on anything that requires a gradient")
+	return tp.BackwardWith(loss, tensor.Full(1, loss.Value.Shape...))
+}
+
+// BackwardWith back-propagates a given output gradient (a vector–Jacobian
+// product, PyTorch's y.backward(gradient)): seed must have out's shape.
+func (tp *Tape) BackwardWith(out *Var, seed *tensor.Tensor) error {
+	if tp.inference {
+		return errors.New("autograd: Backward on an inference tape")
 	}
-	g := grad(loss)
-	g[0] += 1
+	if !tensor.SameShape(out.Value.Shape, seed.Shape) {
+		return fmt.Errorf("autograd: output gradient shape %v does not match output %v", seed.Shape, out.Value.Shape)
+	}
+	if !out.requiresGrad {
+		return errors.New("autograd: output does not depend on anything that requires a gradient")
+	}
+	g := grad(out)
+	for i, v := range seed.Data {
+		g[i] += v
+	}
 	for i := len(tp.records) - 1; i >= 0; i-- {
 		r := &tp.records[i]
 		if r.Out.Grad == nil {
-			continue // no path from this op to the loss
+			continue // no path from this op to the output
 		}
 		r.backward()
 	}
