@@ -1,8 +1,14 @@
 package autograd
 
-import "github.com/resnorm/resnorm/tensor"
+import (
+	"fmt"
 
-// STUB FILE: signatures fixed, bodies to be written (helper B).
+	"github.com/resnorm/resnorm/internal/kernels"
+)
+
+// Window ops over NHWC images: convolution and pooling. The kernels live in
+// internal/kernels (conv.go, pool.go); this file checks shapes, resolves the
+// padding and records the backward pass.
 
 // Padding selects how a window op pads its input.
 type Padding int
@@ -15,53 +21,117 @@ const (
 	Same
 )
 
+// String names the padding as Keras does.
+func (p Padding) String() string {
+	switch p {
+	case Valid:
+		return "valid"
+	case Same:
+		return "same"
+	}
+	return "Padding(?)"
+}
+
+// padOut resolves one spatial axis: output size and padding before the
+// input. VALID: out = floor((in−k)/s)+1, which is < 1 when k > in. SAME
+// (TensorFlow): out = ceil(in/s), total = max((out−1)·s + k − in, 0), before
+// = total/2, so an odd total puts the extra cell after the input.
+func padOut(in, k, s int, pad Padding) (out, before int) {
+	if pad == Same {
+		out = (in + s - 1) / s
+		total := max((out-1)*s+k-in, 0)
+		return out, total / 2
+	}
+	if in < k {
+		return 0, 0
+	}
+	return (in-k)/s + 1, 0
+}
+
+// window checks a window op's geometry and resolves it; what names the
+// window's own shape in errors (the conv kernel's shape, or the pool size).
+func window(op string, xs []int, k, strides [2]int, pad Padding, what string) kernels.Window {
+	if len(xs) != 4 {
+		shapePanic(op, "input %v is not NHWC (rank 4); %s", xs, what)
+	}
+	if strides[0] < 1 || strides[1] < 1 {
+		shapePanic(op, "strides %v must be positive (input %v, %s)", strides, xs, what)
+	}
+	if k[0] < 1 || k[1] < 1 {
+		shapePanic(op, "window %v must be positive (input %v, %s)", k, xs, what)
+	}
+	if pad != Valid && pad != Same {
+		shapePanic(op, "unknown padding %d (input %v, %s)", int(pad), xs, what)
+	}
+	g := kernels.Window{N: xs[0], H: xs[1], W: xs[2], C: xs[3], KH: k[0], KW: k[1], SH: strides[0], SW: strides[1]}
+	g.OH, g.PadTop = padOut(g.H, g.KH, g.SH, pad)
+	g.OW, g.PadLeft = padOut(g.W, g.KW, g.SW, pad)
+	if g.OH < 1 || g.OW < 1 {
+		shapePanic(op, "%s larger than the input %v with %s padding", what, xs, pad)
+	}
+	return g
+}
+
 // Conv2D convolves x [N,H,W,Cin] (NHWC) with kernel w [KH,KW,Cin,Cout] (HWIO)
 // and adds bias b [Cout] when b is not nil.
-func (tp *Tape) Conv2D(x, w, b *Var, strides [2]int, pad Padding) *Var { panic("TODO") }
+func (tp *Tape) Conv2D(x, w, b *Var, strides [2]int, pad Padding) *Var {
+	const op = "Conv2D"
+	xs, ws := x.Value.Shape, w.Value.Shape
+	if len(ws) != 4 {
+		shapePanic(op, "kernel %v is not HWIO (rank 4); input %v", ws, xs)
+	}
+	g := window(op, xs, [2]int{ws[0], ws[1]}, strides, pad, fmt.Sprintf("kernel %v", ws))
+	if ws[2] != g.C {
+		shapePanic(op, "input %v has %d channels but kernel %v expects %d", xs, g.C, ws, ws[2])
+	}
+	cout := ws[3]
+	if b != nil && (len(b.Value.Shape) != 1 || b.Value.Shape[0] != cout) {
+		shapePanic(op, "bias %v does not match kernel %v (want [%d]); input %v", b.Value.Shape, ws, cout, xs)
+	}
+	var bd []float32
+	inputs := []*Var{x, w}
+	if b != nil {
+		bd = b.Value.Data
+		inputs = append(inputs, b)
+	}
+	out := tp.newVar(g.N, g.OH, g.OW, cout)
+	kernels.Conv2DForward(out.Value.Data, x.Value.Data, w.Value.Data, bd, g, cout)
+	tp.record(op, out, inputs, func() {
+		kernels.Conv2DBackward(grad(x), grad(w), grad(b), out.Grad.Data, x.Value.Data, w.Value.Data, g, cout)
+	})
+	return out
+}
 
 // MaxPool2D takes the maximum over pool windows of x [N,H,W,C]. With Same
 // padding the padded cells never win (they count as -Inf).
-func (tp *Tape) MaxPool2D(x *Var, pool, strides [2]int, pad Padding) *Var { panic("TODO") }
+func (tp *Tape) MaxPool2D(x *Var, pool, strides [2]int, pad Padding) *Var {
+	const op = "MaxPool2D"
+	g := window(op, x.Value.Shape, pool, strides, pad, fmt.Sprintf("pool %v", pool))
+	out := tp.newVar(g.N, g.OH, g.OW, g.C)
+	arg := make([]int32, out.Value.Numel())
+	kernels.MaxPool2DForward(out.Value.Data, arg, x.Value.Data, g)
+	tp.record(op, out, []*Var{x}, func() {
+		if dx := grad(x); dx != nil {
+			kernels.MaxPool2DBackward(dx, out.Grad.Data, arg, g)
+		}
+	})
+	return out
+}
 
 // GlobalAvgPool2D averages x [N,H,W,C] over H and W, giving [N,C].
-func (tp *Tape) GlobalAvgPool2D(x *Var) *Var { panic("TODO") }
-
-// BatchNormConfig holds batch normalization's constants, in Keras's meaning.
-type BatchNormConfig struct {
-	// Momentum: moving = moving*Momentum + batch*(1-Momentum).
-	Momentum float32
-	// Epsilon is added to the variance before the square root.
-	Epsilon float32
-	// UnbiasedRunningVar makes the running-variance update use the unbiased
-	// batch variance (n/(n-1) times the biased one), as PyTorch does;
-	// normalization itself always uses the biased variance.
-	UnbiasedRunningVar bool
+func (tp *Tape) GlobalAvgPool2D(x *Var) *Var {
+	const op = "GlobalAvgPool2D"
+	xs := x.Value.Shape
+	if len(xs) != 4 || xs[1]*xs[2] == 0 {
+		shapePanic(op, "input %v is not a non-empty NHWC tensor", xs)
+	}
+	n, hw, c := xs[0], xs[1]*xs[2], xs[3]
+	out := tp.newVar(n, c)
+	kernels.GlobalAvgPoolForward(out.Value.Data, x.Value.Data, n, hw, c)
+	tp.record(op, out, []*Var{x}, func() {
+		if dx := grad(x); dx != nil {
+			kernels.GlobalAvgPoolBackward(dx, out.Grad.Data, n, hw, c)
+		}
+	})
+	return out
 }
-
-// KerasBatchNorm is Keras's BatchNormalization default: momentum 0.99,
-// epsilon 1e-3, biased variance in the moving-variance update.
-func KerasBatchNorm() BatchNormConfig { return BatchNormConfig{Momentum: 0.99, Epsilon: 1e-3} }
-
-// TorchBatchNorm reproduces PyTorch's BatchNorm defaults with this op:
-// PyTorch's momentum 0.1 weighs the NEW batch statistic, so it is Momentum
-// 0.9 here; epsilon 1e-5; running_var updated with the unbiased variance.
-func TorchBatchNorm() BatchNormConfig {
-	return BatchNormConfig{Momentum: 0.9, Epsilon: 1e-5, UnbiasedRunningVar: true}
-}
-
-// BatchNorm normalizes x over every axis but the last (per channel; NHWC or
-// [N,C]) and applies gamma·x̂ + beta (gamma, beta [C]; either may be nil).
-// In training mode (tp.Training) it uses the batch statistics and updates
-// runMean and runVar in place; otherwise it uses runMean and runVar.
-func (tp *Tape) BatchNorm(x, gamma, beta *Var, runMean, runVar *tensor.Tensor, cfg BatchNormConfig) *Var {
-	panic("TODO")
-}
-
-// LayerNorm normalizes x over its last k axes per sample and applies
-// gamma·x̂ + beta, with gamma and beta shaped like those k axes (either may
-// be nil for no scale / no shift).
-func (tp *Tape) LayerNorm(x, gamma, beta *Var, k int, eps float32) *Var { panic("TODO") }
-
-// RMSNorm scales x by 1/sqrt(mean(x²) + eps) over its last k axes and
-// multiplies by gamma (shaped like those k axes; may be nil).
-func (tp *Tape) RMSNorm(x, gamma *Var, k int, eps float32) *Var { panic("TODO") }
