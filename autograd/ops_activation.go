@@ -1,0 +1,44 @@
+package autograd
+
+import "github.com/resnorm/resnorm/internal/kernels"
+
+// Pointwise activations. Each is a forward kernel and a backward kernel
+// from internal/kernels; the backward reads the saved input or output.
+
+// unary runs a pointwise op: fwd writes y from x, bwd accumulates dx from dy
+// and the saved x and y.
+func (tp *Tape) unary(name string, x *Var, fwd func(y, x []float32), bwd func(dx, dy, x, y []float32)) *Var {
+	out := tp.newVar(x.Shape()...)
+	fwd(out.Value.Data, x.Value.Data)
+	tp.record(name, out, []*Var{x}, func() {
+		if gx := grad(x); gx != nil {
+			bwd(gx, out.Grad.Data, x.Value.Data, out.Value.Data)
+		}
+	})
+	return out
+}
+
+// ReLU returns max(x, 0).
+func (tp *Tape) ReLU(x *Var) *Var {
+	return tp.unary("ReLU", x, kernels.ReLUForward, func(dx, dy, x, _ []float32) { kernels.ReLUBackward(dx, dy, x) })
+}
+
+// GELU returns the exact GELU, x·Φ(x) with Φ from erf.
+func (tp *Tape) GELU(x *Var) *Var {
+	return tp.unary("GELU", x, kernels.GELUForward, func(dx, dy, x, _ []float32) { kernels.GELUBackward(dx, dy, x) })
+}
+
+// GELUTanh returns the tanh approximation of GELU (BERT's original form).
+func (tp *Tape) GELUTanh(x *Var) *Var {
+	return tp.unary("GELUTanh", x, kernels.GELUTanhForward, func(dx, dy, x, _ []float32) { kernels.GELUTanhBackward(dx, dy, x) })
+}
+
+// Sigmoid returns 1/(1+exp(-x)).
+func (tp *Tape) Sigmoid(x *Var) *Var {
+	return tp.unary("Sigmoid", x, kernels.SigmoidForward, func(dx, dy, _, y []float32) { kernels.SigmoidBackward(dx, dy, y) })
+}
+
+// Tanh returns tanh(x).
+func (tp *Tape) Tanh(x *Var) *Var {
+	return tp.unary("Tanh", x, kernels.TanhForward, func(dx, dy, _, y []float32) { kernels.TanhBackward(dx, dy, y) })
+}
