@@ -16,7 +16,7 @@ func ReLUForward(y, x []float32) {
 	x = x[:len(y)]
 	ParallelFor(len(y), elemGrain, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
-			if v := x[i]; v > 0 {
+			if v := x[i]; !(v <= 0) { // NaN propagates, as in PyTorch
 				y[i] = v
 			} else {
 				y[i] = 0

@@ -1,0 +1,173 @@
+package train
+
+import (
+	"errors"
+	"math"
+	"runtime"
+	"testing"
+
+	"github.com/resnorm/resnorm/data"
+	"github.com/resnorm/resnorm/data/mnistdata"
+	"github.com/resnorm/resnorm/nn"
+	"github.com/resnorm/resnorm/optim"
+	"github.com/resnorm/resnorm/tensor"
+)
+
+var mnistTrain, mnistTest *data.Dataset
+
+func mnist(t *testing.T) (*data.Dataset, *data.Dataset) {
+	t.Helper()
+	if mnistTrain == nil {
+		var err error
+		mnistTrain, mnistTest, err = mnistdata.Load()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	return mnistTrain, mnistTest
+}
+
+// smallCNN is a quick conv + BatchNorm + residual net, enough to exercise
+// every kind of state a checkpoint must carry (moving statistics too).
+func smallCNN(t *testing.T, seed uint64) *nn.Model {
+	t.Helper()
+	m, err := nn.Sequential{
+		Name: "small", Seed: seed, InputShape: []int{28, 28, 1},
+		Layers: []nn.Layer{
+			nn.Conv2D(8, 3, nn.Strides(2), nn.Padding("same"), nn.WithActivation("relu")),
+			nn.BatchNormalization(),
+			nn.SeedBlock(8, nn.Strides(2)),
+			nn.Flatten(),
+			nn.Dense(10, nn.WithActivation("softmax")),
+		},
+	}.Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func weightsOf(m *nn.Model) [][]float32 {
+	var out [][]float32
+	for _, w := range m.Weights() {
+		out = append(out, append([]float32(nil), w.Var.Value.Data...))
+	}
+	return out
+}
+
+func sameBits(t *testing.T, what string, a, b [][]float32) {
+	t.Helper()
+	for i := range a {
+		for j := range a[i] {
+			if math.Float32bits(a[i][j]) != math.Float32bits(b[i][j]) {
+				t.Fatalf("%s: weight %d element %d differs: %v vs %v", what, i, j, a[i][j], b[i][j])
+			}
+		}
+	}
+}
+
+func TestFitLearnsMNIST(t *testing.T) {
+	tr, te := mnist(t)
+	m := smallCNN(t, 1)
+	opt := optim.NewAdam(1e-3)
+	hist, err := Fit(m, opt, tr.Slice(0, 6000), Config{Epochs: 1, BatchSize: 32, Seed: 1, ValidationSplit: 0.1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(hist.Epochs) != 1 || math.IsNaN(hist.Epochs[0].ValAccuracy) {
+		t.Fatalf("history %+v", hist.Epochs)
+	}
+	res, err := Evaluate(m, te.Slice(0, 1000), 250)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("after 1 epoch on 5400 images: test accuracy %.3f, loss %.3f", res.Accuracy, res.Loss)
+	if res.Accuracy < 0.8 { // chance is 0.1
+		t.Fatalf("test accuracy %.3f: the model did not learn", res.Accuracy)
+	}
+	p, err := Predict(m, te.X, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !tensor.SameShape(p.Shape, []int{10000, 10}) {
+		t.Fatalf("predict shape %v", p.Shape)
+	}
+}
+
+// stopAt fails Fit at a given step, as a kill would interrupt it.
+type stopAt struct {
+	BaseCallback
+	step int
+}
+
+var errKilled = errors.New("simulated kill")
+
+func (s *stopAt) OnBatchEnd(r *Run, _ BatchLogs) error {
+	if r.Pos.Step == s.step {
+		return errKilled
+	}
+	return nil
+}
+
+func TestResumeIsBitIdentical(t *testing.T) {
+	tr, _ := mnist(t)
+	ds := tr.Slice(0, 640)
+	cfg := Config{Epochs: 2, BatchSize: 32, Seed: 7, CheckpointEvery: 7}
+
+	full := smallCNN(t, 3)
+	if _, err := Fit(full, optim.NewAdam(1e-3), ds, cfg); err != nil {
+		t.Fatal(err)
+	}
+
+	cfg.RunDir = t.TempDir()
+	killed := smallCNN(t, 3)
+	kcfg := cfg
+	kcfg.Callbacks = []Callback{&stopAt{step: 31}} // epoch 2, after the checkpoint at step 28
+	if _, err := Fit(killed, optim.NewAdam(1e-3), ds, kcfg); !errors.Is(err, errKilled) {
+		t.Fatalf("want the simulated kill, got %v", err)
+	}
+	resumed := smallCNN(t, 99) // different init: everything must come from the checkpoint
+	hist, err := Resume(resumed, optim.NewAdam(1e-3), ds, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(hist.Epochs) != 2 {
+		t.Fatalf("resumed history has %d epochs", len(hist.Epochs))
+	}
+	sameBits(t, "resumed vs uninterrupted", weightsOf(resumed), weightsOf(full))
+}
+
+func TestSameWeightsForAnyThreadCount(t *testing.T) {
+	tr, _ := mnist(t)
+	ds := tr.Slice(0, 256)
+	run := func(procs int) [][]float32 {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+		m := smallCNN(t, 5)
+		if _, err := Fit(m, optim.NewAdam(1e-3), ds, Config{Epochs: 1, BatchSize: 64, Seed: 2}); err != nil {
+			t.Fatal(err)
+		}
+		return weightsOf(m)
+	}
+	sameBits(t, "GOMAXPROCS 1 vs 4", run(1), run(4))
+}
+
+func TestNaNLossStopsWithClearError(t *testing.T) {
+	tr, _ := mnist(t)
+	ds := tr.Slice(0, 64).Subset([]int{0, 1, 2, 3})
+	ds.X.Data[5] = float32(math.NaN())
+	m := smallCNN(t, 1)
+	_, err := Fit(m, optim.NewAdam(1e-3), ds, Config{BatchSize: 4})
+	if !errors.Is(err, ErrNonFinite) {
+		t.Fatalf("want ErrNonFinite, got %v", err)
+	}
+}
+
+func TestWrongInputShapeIsAnError(t *testing.T) {
+	x := tensor.New(10, 5)
+	ds, _ := data.NewDataset(x, make([]int, 10))
+	_, err := Fit(smallCNN(t, 1), optim.NewAdam(1e-3), ds, Config{})
+	if err == nil {
+		t.Fatal("fit on [10,5] data accepted by a 28x28x1 model")
+	}
+	t.Log(err)
+}
