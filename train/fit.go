@@ -279,7 +279,7 @@ func step(tp *autograd.Tape, m *nn.Model, opt optim.Optimizer, params []*autogra
 
 // forwardLogits runs m and returns pre-softmax outputs (see the package doc).
 func forwardLogits(m *nn.Model, ctx *nn.Context, xb *tensor.Tensor) (*autograd.Var, error) {
-	out, _, err := m.ForwardLogits(ctx.Tape, autograd.Const(xb))
+	out, _, err := m.CallLogits(ctx, autograd.Const(xb))
 	return out, err
 }
 

@@ -1,0 +1,251 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/resnorm/resnorm/checkpoint"
+	"github.com/resnorm/resnorm/data"
+	"github.com/resnorm/resnorm/data/mnistdata"
+	"github.com/resnorm/resnorm/models"
+	"github.com/resnorm/resnorm/nn"
+	"github.com/resnorm/resnorm/optim"
+	"github.com/resnorm/resnorm/train"
+)
+
+// runSpec is everything that determines a training run; it is saved as
+// run.json so that --resume and eval rebuild exactly the same setup.
+type runSpec struct {
+	Model           string  `json:"model"`
+	Seed            uint64  `json:"seed"`
+	Epochs          int     `json:"epochs"`
+	BatchSize       int     `json:"batch_size"`
+	Optimizer       string  `json:"optimizer"`
+	LR              float64 `json:"lr"`
+	Schedule        string  `json:"schedule"`
+	Warmup          int     `json:"warmup_steps,omitempty"`
+	ClipNorm        float64 `json:"clip_norm,omitempty"`
+	ValSplit        float64 `json:"validation_split,omitempty"`
+	DataDir         string  `json:"data_dir,omitempty"`
+	Limit           int     `json:"limit,omitempty"`
+	CheckpointEvery int     `json:"checkpoint_every"`
+}
+
+const runSpecFile = "run.json"
+
+func cmdTrain(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("train", "resnorm train [flags]", stderr)
+	var s runSpec
+	fs.StringVar(&s.Model, "model", "seed", "model to train (see 'resnorm models')")
+	fs.Uint64Var(&s.Seed, "seed", 1, "random seed: weights, data order, dropout")
+	fs.IntVar(&s.Epochs, "epochs", 1, "number of epochs")
+	fs.IntVar(&s.BatchSize, "batch-size", 32, "mini-batch size")
+	fs.StringVar(&s.Optimizer, "optimizer", "adam", "optimizer: adam, adamw or sgd")
+	fs.Float64Var(&s.LR, "lr", 1e-3, "learning rate (the peak rate for schedules)")
+	fs.StringVar(&s.Schedule, "schedule", "constant", "learning-rate schedule: constant, cosine, step, warmup-cosine, warmup-linear")
+	fs.IntVar(&s.Warmup, "warmup", 0, "warm-up steps for warmup-* schedules (default: 5% of training)")
+	fs.Float64Var(&s.ClipNorm, "clip-norm", 0, "clip gradients to this global norm (0: off)")
+	fs.Float64Var(&s.ValSplit, "validation-split", 0, "fraction of training data held out for validation")
+	fs.StringVar(&s.DataDir, "data", "", "directory with the four MNIST-format IDX files (default: MNIST built in)")
+	fs.IntVar(&s.Limit, "limit", 0, "train on only the first N training images (0: all)")
+	fs.IntVar(&s.CheckpointEvery, "checkpoint-every", 200, "steps between resumable checkpoints")
+	out := fs.String("out", "", "run directory (default runs/<timestamp>)")
+	resume := fs.String("resume", "", "continue the interrupted run in this directory")
+	threads := fs.Int("threads", 0, "worker threads (default: all cores); results do not depend on it")
+	quiet := fs.Bool("quiet", false, "no summary or progress display")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("train: unexpected argument %q", fs.Arg(0))
+	}
+	if *threads > 0 {
+		runtime.GOMAXPROCS(*threads)
+	}
+	dir := *out
+	if *resume != "" {
+		dir = *resume
+		b, err := os.ReadFile(filepath.Join(dir, runSpecFile))
+		if err != nil {
+			return fmt.Errorf("train: cannot resume %s: %w", dir, err)
+		}
+		if err := json.Unmarshal(b, &s); err != nil {
+			return fmt.Errorf("train: cannot resume %s: %s is corrupt: %w", dir, runSpecFile, err)
+		}
+	}
+	if err := s.validate(); err != nil {
+		return err
+	}
+	if dir == "" {
+		dir = filepath.Join("runs", time.Now().Format("20060102-150405"))
+	}
+	trainSet, testSet, err := loadData(s.DataDir)
+	if err != nil {
+		return err
+	}
+	if s.Limit > 0 && s.Limit < trainSet.Len() {
+		trainSet = trainSet.Slice(0, s.Limit)
+	}
+	m, err := models.ByName(s.Model, s.Seed)
+	if err != nil {
+		return err
+	}
+	opt, err := optim.New(s.Optimizer, s.LR)
+	if err != nil {
+		return err
+	}
+	steps := s.Epochs * ((trainSet.Len() - int(float64(trainSet.Len())*s.ValSplit) + s.BatchSize - 1) / s.BatchSize)
+	sched, err := schedule(s, steps)
+	if err != nil {
+		return err
+	}
+	opt.SetSchedule(sched)
+
+	if *resume == "" {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return err
+		}
+		if err := writeJSON(filepath.Join(dir, runSpecFile), s); err != nil {
+			return err
+		}
+	}
+	if !*quiet {
+		fmt.Fprintln(stdout, m.Summary())
+	}
+	cfg := train.Config{
+		Epochs: s.Epochs, BatchSize: s.BatchSize, Seed: s.Seed, ValidationSplit: s.ValSplit, ClipNorm: s.ClipNorm,
+		RunDir: dir, CheckpointEvery: s.CheckpointEvery,
+		Callbacks: []train.Callback{&train.JSONLLogger{Path: filepath.Join(dir, "history.jsonl")}},
+	}
+	if !*quiet {
+		cfg.Progress = stdout
+	}
+	var hist *train.History
+	if *resume != "" {
+		fmt.Fprintf(stdout, "Resuming %s\n", dir)
+		hist, err = train.Resume(m, opt, trainSet, cfg)
+	} else {
+		hist, err = train.Fit(m, opt, trainSet, cfg)
+	}
+	if err != nil {
+		return fmt.Errorf("%w (run directory %s)", err, dir)
+	}
+	if err := saveModel(dir, m); err != nil {
+		return err
+	}
+	res, err := train.Evaluate(m, testSet, 500)
+	if err != nil {
+		return err
+	}
+	var sps float64
+	if n := len(hist.Epochs); n > 0 {
+		sps = hist.Epochs[n-1].SamplesPerSec
+	}
+	if err := writeJSON(filepath.Join(dir, "result.json"), map[string]any{
+		"test_accuracy": res.Accuracy, "test_loss": res.Loss, "test_samples": res.N, "epochs": len(hist.Epochs), "samples_per_sec_last_epoch": sps,
+	}); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "Test accuracy: %.2f%% (loss %.4f) on %d images\n", 100*res.Accuracy, res.Loss, res.N)
+	fmt.Fprintf(stdout, "Saved the run to %s\n", dir)
+	return nil
+}
+
+func (s *runSpec) validate() error {
+	switch {
+	case s.Epochs < 1:
+		return fmt.Errorf("train: --epochs must be at least 1, got %d", s.Epochs)
+	case s.BatchSize < 1 || s.BatchSize > 1<<16:
+		return fmt.Errorf("train: --batch-size must be in 1..65536, got %d", s.BatchSize)
+	case !(s.LR > 0) || s.LR > 10:
+		return fmt.Errorf("train: --lr must be in (0, 10], got %g", s.LR)
+	case s.ValSplit < 0 || s.ValSplit >= 1:
+		return fmt.Errorf("train: --validation-split must be in [0, 1), got %g", s.ValSplit)
+	case s.Limit < 0:
+		return fmt.Errorf("train: --limit must not be negative, got %d", s.Limit)
+	case s.CheckpointEvery < 1:
+		return fmt.Errorf("train: --checkpoint-every must be at least 1, got %d", s.CheckpointEvery)
+	}
+	return nil
+}
+
+// schedule builds the learning-rate schedule over a run of `steps` updates.
+func schedule(s runSpec, steps int) (optim.Schedule, error) {
+	warm := s.Warmup
+	if warm == 0 {
+		warm = max(steps/20, 1)
+	}
+	switch strings.ToLower(s.Schedule) {
+	case "constant", "":
+		return optim.Constant(s.LR), nil
+	case "cosine":
+		return optim.Cosine{Initial: s.LR, Steps: steps}, nil
+	case "step":
+		return optim.StepDecay{Initial: s.LR, Gamma: 0.1, Every: max(steps/3, 1)}, nil
+	case "warmup-cosine":
+		return optim.WarmupCosine{Peak: s.LR, Warmup: warm, Total: steps}, nil
+	case "warmup-linear":
+		return optim.WarmupLinear{Peak: s.LR, Warmup: warm, Total: steps}, nil
+	}
+	return nil, fmt.Errorf("train: unknown --schedule %q (have constant, cosine, step, warmup-cosine, warmup-linear)", s.Schedule)
+}
+
+// loadData returns MNIST from dir, or the copy built into the binary.
+func loadData(dir string) (trainSet, testSet *data.Dataset, err error) {
+	if dir == "" {
+		return mnistdata.Load()
+	}
+	return data.LoadMNIST(dir)
+}
+
+// saveModel writes the trained weights as model.safetensors.
+func saveModel(dir string, m *nn.Model) error {
+	var named []checkpoint.Named
+	for _, w := range m.Weights() {
+		named = append(named, checkpoint.Named{Name: w.Name, T: w.Var.Value})
+	}
+	return checkpoint.SaveSafetensors(filepath.Join(dir, "model.safetensors"), named, map[string]string{"model": m.Name()})
+}
+
+// writeJSON writes v as indented JSON, atomically.
+func writeJSON(path string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	return checkpoint.AtomicWriteFile(path, func(w io.Writer) error {
+		_, err := w.Write(append(b, '\n'))
+		return err
+	})
+}
+
+// readRun loads a finished run's spec and model with its trained weights.
+func readRun(dir string) (runSpec, *nn.Model, error) {
+	var s runSpec
+	b, err := os.ReadFile(filepath.Join(dir, runSpecFile))
+	if err != nil {
+		return s, nil, fmt.Errorf("%s is not a resnorm run: %w", dir, err)
+	}
+	if err := json.Unmarshal(b, &s); err != nil {
+		return s, nil, fmt.Errorf("%s: %s is corrupt: %w", dir, runSpecFile, err)
+	}
+	m, err := models.ByName(s.Model, s.Seed)
+	if err != nil {
+		return s, nil, err
+	}
+	path := filepath.Join(dir, "model.safetensors")
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		return s, nil, fmt.Errorf("%s has no trained model yet (the run did not finish; resume it with 'resnorm train --resume %s')", dir, dir)
+	}
+	if err := m.LoadWeights(path); err != nil {
+		return s, nil, err
+	}
+	return s, m, nil
+}
