@@ -86,13 +86,6 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 	if dir == "" {
 		dir = filepath.Join("runs", time.Now().Format("20060102-150405"))
 	}
-	trainSet, testSet, err := loadData(s.DataDir)
-	if err != nil {
-		return err
-	}
-	if s.Limit > 0 && s.Limit < trainSet.Len() {
-		trainSet = trainSet.Slice(0, s.Limit)
-	}
 	m, err := models.ByName(s.Model, s.Seed)
 	if err != nil {
 		return err
@@ -100,6 +93,16 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 	opt, err := optim.New(s.Optimizer, s.LR)
 	if err != nil {
 		return err
+	}
+	if _, err := schedule(s, 1); err != nil {
+		return err
+	}
+	trainSet, testSet, err := loadData(s.DataDir)
+	if err != nil {
+		return err
+	}
+	if s.Limit > 0 && s.Limit < trainSet.Len() {
+		trainSet = trainSet.Slice(0, s.Limit)
 	}
 	steps := s.Epochs * ((trainSet.Len() - int(float64(trainSet.Len())*s.ValSplit) + s.BatchSize - 1) / s.BatchSize)
 	sched, err := schedule(s, steps)

@@ -1,0 +1,124 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/resnorm/resnorm/checkpoint"
+)
+
+// buildBinary compiles resnorm once per test run.
+func buildBinary(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "resnorm")
+	cmd := exec.Command("go", "build", "-o", bin, ".")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+func TestCommandErrorsAreOneLine(t *testing.T) {
+	for _, args := range [][]string{
+		{"frobnicate"},
+		{"train", "--epochs", "0"},
+		{"train", "--schedule", "zigzag"},
+		{"train", "--model", "nope"},
+		{"eval", "/nonexistent/run"},
+		{"summary", "nope"},
+	} {
+		var out, errb bytes.Buffer
+		err := run(args, &out, &errb)
+		if err == nil {
+			t.Errorf("%v: no error", args)
+			continue
+		}
+		if strings.Contains(err.Error(), "\n") {
+			t.Errorf("%v: error spans lines: %q", args, err)
+		}
+	}
+}
+
+func TestSummaryCommand(t *testing.T) {
+	var out bytes.Buffer
+	if err := run([]string{"summary"}, &out, &out); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "Total params: 115,338") {
+		t.Fatalf("summary:\n%s", out.String())
+	}
+}
+
+// TestKillAndResume starts `resnorm train` as a real process, SIGKILLs it
+// mid-epoch once a checkpoint exists, resumes it, and checks that the run
+// finishes with exactly the weights of an uninterrupted run.
+func TestKillAndResume(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	bin := buildBinary(t)
+	base := []string{"train", "--limit", "1600", "--epochs", "2", "--batch-size", "32", "--checkpoint-every", "10", "--seed", "4"}
+
+	whole := filepath.Join(t.TempDir(), "whole")
+	if out, err := exec.Command(bin, append(base, "--out", whole, "--quiet")...).CombinedOutput(); err != nil {
+		t.Fatalf("uninterrupted run: %v\n%s", err, out)
+	}
+
+	dir := filepath.Join(t.TempDir(), "killed")
+	cmd := exec.Command(bin, append(base, "--out", dir, "--quiet")...)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	ckpt := filepath.Join(dir, "checkpoint.safetensors")
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		if _, err := os.Stat(ckpt); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatal("no checkpoint appeared within 60 s")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	time.Sleep(150 * time.Millisecond) // let it run past the checkpoint
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	cmd.Wait()
+	if _, err := os.Stat(filepath.Join(dir, "model.safetensors")); err == nil {
+		t.Skip("the run finished before it could be killed; nothing to test on this machine")
+	}
+	// The run directory must be intact: a readable checkpoint, no temp files.
+	if _, _, err := checkpoint.LoadSafetensors(ckpt); err != nil {
+		t.Fatalf("checkpoint after SIGKILL: %v", err)
+	}
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		if strings.Contains(e.Name(), ".tmp") {
+			t.Errorf("temp file left behind: %s", e.Name())
+		}
+	}
+	out, err := exec.Command(bin, "train", "--resume", dir, "--quiet").CombinedOutput()
+	if err != nil {
+		t.Fatalf("resume: %v\n%s", err, out)
+	}
+	if !strings.Contains(string(out), "Test accuracy") {
+		t.Fatalf("resume output:\n%s", out)
+	}
+	a, _ := os.ReadFile(filepath.Join(whole, "model.safetensors"))
+	b, _ := os.ReadFile(filepath.Join(dir, "model.safetensors"))
+	if len(a) == 0 || !bytes.Equal(a, b) {
+		t.Fatal("killed-and-resumed weights differ from the uninterrupted run's")
+	}
+	// The finished run can be evaluated and used for prediction.
+	if out, err := exec.Command(bin, "eval", dir).CombinedOutput(); err != nil || !strings.Contains(string(out), "Test accuracy") {
+		t.Fatalf("eval: %v\n%s", err, out)
+	}
+}
