@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	"github.com/resnorm/resnorm/checkpoint"
-	"github.com/resnorm/resnorm/tensor"
 )
 
 // Callback hooks into Fit, as Keras callbacks do. Embed BaseCallback to
@@ -89,7 +88,7 @@ func (e *EarlyStopping) OnEpochEnd(r *Run, l EpochLogs) error {
 		return nil
 	}
 	e.wait++
-	if e.wait > e.Patience {
+	if e.wait >= max(e.Patience, 1) { // Keras: stop once Patience epochs in a row brought no improvement
 		r.StopTraining = true
 		e.Stopped = l.Epoch + 1
 		if e.RestoreBest && e.bestW != nil {
@@ -212,5 +211,3 @@ func (s *LRScheduler) OnEpochBegin(r *Run, epoch int) error {
 	r.Opt.SetLR(lr)
 	return nil
 }
-
-var _ = tensor.New

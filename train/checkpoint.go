@@ -38,6 +38,9 @@ func SaveCheckpoint(dir string, m *nn.Model, opt optim.Optimizer, pos Position, 
 		return err
 	}
 	meta := map[string]string{"format": "resnorm-checkpoint-v1", "position": string(posJSON), "history": string(histJSON)}
+	if cfgJSON, err := m.MarshalConfig(); err == nil { // for inspection; Resume rebuilds the model from code
+		meta["model_config"] = string(cfgJSON)
+	}
 	if err := checkpoint.SaveSafetensors(filepath.Join(dir, CheckpointFile), named, meta); err != nil {
 		return fmt.Errorf("train: checkpoint: %w", err)
 	}
