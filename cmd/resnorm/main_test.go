@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"image"
+	"image/png"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,6 +13,7 @@ import (
 	"time"
 
 	"github.com/resnorm/resnorm/checkpoint"
+	"github.com/resnorm/resnorm/data/mnistdata"
 )
 
 // buildBinary compiles resnorm once per test run.
@@ -120,5 +123,46 @@ func TestKillAndResume(t *testing.T) {
 	// The finished run can be evaluated and used for prediction.
 	if out, err := exec.Command(bin, "eval", dir).CombinedOutput(); err != nil || !strings.Contains(string(out), "Test accuracy") {
 		t.Fatalf("eval: %v\n%s", err, out)
+	}
+	png := writeDigitPNG(t)
+	if out, err := exec.Command(bin, "predict", dir, png).CombinedOutput(); err != nil || !strings.HasPrefix(string(out), "0: class ") {
+		t.Fatalf("predict: %v\n%s", err, out)
+	}
+}
+
+// writeDigitPNG saves MNIST test image 0 (a 7) as a PNG file.
+func writeDigitPNG(t *testing.T) string {
+	t.Helper()
+	_, test, err := mnistdata.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	img := image.NewGray(image.Rect(0, 0, 28, 28))
+	for i := 0; i < 28*28; i++ {
+		img.Pix[i] = uint8(test.X.Data[i] * 255)
+	}
+	path := filepath.Join(t.TempDir(), "seven.png")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := png.Encode(f, img); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestReadPNGRejectsWrongSize(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "big.png")
+	f, _ := os.Create(path)
+	png.Encode(f, image.NewGray(image.Rect(0, 0, 30, 20)))
+	f.Close()
+	if _, err := readPNG(path); err == nil || !strings.Contains(err.Error(), "30x20") {
+		t.Fatalf("got %v", err)
+	}
+	os.WriteFile(path, []byte("not a png"), 0o644)
+	if _, err := readPNG(path); err == nil {
+		t.Fatal("garbage accepted as PNG")
 	}
 }
