@@ -11,64 +11,129 @@ import "math"
 // order, so results do not depend on GOMAXPROCS. gamma/beta (and their
 // gradients) may be nil: no scale / no shift.
 
-// BatchNormStats writes the per-channel mean and biased variance of x
-// [M, C], two passes (mean, then mean squared deviation), accumulated in
-// float64.
-func BatchNormStats(mean, variance, x []float32, M, C int) {
-	grain := Grain(C, 1<<14)
+// bnBlock is the number of rows a batch-norm column reduction sums in
+// float32 before adding the block's sums into float64 chunk partials: short
+// enough that float32 keeps the statistics accurate (means of 1000 with a
+// variance of 1 included), long enough to amortise the call.
+const bnBlock = 64
+
+// bnGrain is the batch-norm row chunk: about 64 KB of each matrix.
+func bnGrain(C int) int { return Grain(C, 1<<14) }
+
+// bnColReduce runs red over x's rows in chunks and blocks and returns the
+// per-column sums of its k outputs ([k][C] after combining), combining
+// float64 chunk partials in chunk order. red accumulates into k slices of
+// length C over a block of rows starting at row lo.
+func bnColReduce(M, C, k int, red func(acc [][]float32, lo, rows int)) [][]float64 {
+	grain := bnGrain(C)
 	chunks := (M + grain - 1) / grain
-	part := make([]float64, chunks*C)
+	part := make([]float64, chunks*k*C)
+	tmp := getScratch(chunks * k * C)
+	defer putScratch(tmp)
 	ParallelFor(M, grain, func(lo, hi int) {
-		p := part[lo/grain*C:][:C]
-		for i := lo; i < hi; i++ {
-			for c, v := range x[i*C : i*C+C] {
-				p[c] += float64(v)
+		ch := lo / grain
+		p := part[ch*k*C:][:k*C]
+		t := (*tmp)[ch*k*C:][:k*C]
+		acc := make([][]float32, k)
+		for q := range k {
+			acc[q] = t[q*C : q*C+C]
+		}
+		for b := lo; b < hi; b += bnBlock {
+			clear(t)
+			red(acc, b, min(bnBlock, hi-b))
+			for j, v := range t {
+				p[j] += float64(v)
 			}
 		}
 	})
-	for c := range C {
-		s := 0.0
-		for k := 0; k < chunks; k++ {
-			s += part[k*C+c]
+	out := make([][]float64, k)
+	for q := range k {
+		out[q] = make([]float64, C)
+		for ch := range chunks {
+			for c, v := range part[ch*k*C+q*C:][:C] {
+				out[q][c] += v
+			}
 		}
-		mean[c] = float32(s / float64(M))
 	}
-	clear(part)
+	return out
+}
+
+// BatchNormStats writes the per-channel mean and biased variance of x
+// [M, C] in one pass over memory: each row chunk (cache-resident) gets two
+// passes, its mean and then its squared deviations from that mean (so a
+// large mean costs no accuracy), and the chunks' means and deviation sums
+// are merged in float64 in chunk order (Chan et al.'s pairwise update).
+func BatchNormStats(mean, variance, x []float32, M, C int) {
+	if C == 0 {
+		return
+	}
+	grain := bnGrain(C)
+	chunks := (M + grain - 1) / grain
+	cm := make([]float64, chunks*C)  // chunk means
+	cm2 := make([]float64, chunks*C) // chunk Σ(x − chunk mean)²
+	tmp := getScratch(chunks * 2 * C)
+	defer putScratch(tmp)
 	ParallelFor(M, grain, func(lo, hi int) {
-		p := part[lo/grain*C:][:C]
-		for i := lo; i < hi; i++ {
-			for c, v := range x[i*C : i*C+C] {
-				d := float64(v - mean[c])
-				p[c] += d * d
+		k := lo / grain
+		m, m2 := cm[k*C:][:C], cm2[k*C:][:C]
+		t := (*tmp)[2*k*C:][:2*C]
+		acc, shift := t[:C], t[C:]
+		n := float64(hi - lo)
+		for b := lo; b < hi; b += bnBlock {
+			clear(acc)
+			vColSum(acc, x[b*C:], min(bnBlock, hi-b), C, C)
+			for c, v := range acc {
+				m[c] += float64(v)
 			}
+		}
+		for c := range C {
+			m[c] /= n
+			shift[c] = float32(m[c])
+		}
+		for b := lo; b < hi; b += bnBlock {
+			clear(acc)
+			vColSumSqDev(acc, x[b*C:], shift, min(bnBlock, hi-b), C, C)
+			for c, v := range acc {
+				m2[c] += float64(v)
+			}
+		}
+		for c := range C {
+			d := float64(shift[c]) - m[c] // deviations were taken from the rounded mean
+			m2[c] -= n * d * d
 		}
 	})
 	for c := range C {
-		s := 0.0
-		for k := 0; k < chunks; k++ {
-			s += part[k*C+c]
+		mu := 0.0
+		for k := range chunks {
+			mu += cm[k*C+c] * float64(min(grain, M-k*grain))
 		}
-		variance[c] = float32(s / float64(M))
+		mu /= float64(M)
+		v := 0.0
+		for k := range chunks {
+			d := cm[k*C+c] - mu
+			v += cm2[k*C+c] + float64(min(grain, M-k*grain))*d*d
+		}
+		mean[c] = float32(mu)
+		variance[c] = float32(max(v, 0) / float64(M))
 	}
 }
 
 // BatchNormForward writes y = (x − mean)·rstd·gamma + beta per channel for
 // x, y [M, C].
 func BatchNormForward(y, x, mean, rstd, gamma, beta []float32, M, C int) {
-	ParallelFor(M, Grain(C, 1<<14), func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			yr := y[i*C : i*C+C]
-			for c, v := range x[i*C : i*C+C] {
-				h := (v - mean[c]) * rstd[c]
-				if gamma != nil {
-					h *= gamma[c]
-				}
-				if beta != nil {
-					h += beta[c]
-				}
-				yr[c] = h
-			}
+	if C == 0 {
+		return
+	}
+	a := make([]float32, C)
+	for c := range C {
+		a[c] = rstd[c]
+		if gamma != nil {
+			a[c] *= gamma[c]
 		}
+	}
+	b := orZeros(beta, C)
+	ParallelFor(M, bnGrain(C), func(lo, hi int) {
+		vBNFwdRows(y[lo*C:], x[lo*C:], mean, a, b, hi-lo, C, C)
 	})
 }
 
@@ -78,32 +143,19 @@ func BatchNormForward(y, x, mean, rstd, gamma, beta []float32, M, C int) {
 // rstd/M·(M·dx̂ − Σdx̂ − x̂·Σ(dx̂·x̂)) with dx̂ = gamma·dy); otherwise
 // (running statistics) the op is affine in x and dx = gamma·rstd·dy.
 func BatchNormBackward(dx, dgamma, dbeta, dy, x, mean, rstd, gamma []float32, M, C int, batchStats bool) {
+	if C == 0 || M == 0 {
+		return
+	}
 	needSums := dgamma != nil || dbeta != nil || (dx != nil && batchStats)
 	sumDy := make([]float32, C)
 	sumDyXh := make([]float32, C)
 	if needSums {
-		grain := Grain(2*C, 1<<14)
-		chunks := (M + grain - 1) / grain
-		part := make([]float64, chunks*2*C)
-		ParallelFor(M, grain, func(lo, hi int) {
-			p := part[lo/grain*2*C:][:2*C]
-			for i := lo; i < hi; i++ {
-				xr := x[i*C : i*C+C]
-				for c, d := range dy[i*C : i*C+C] {
-					p[c] += float64(d)
-					p[C+c] += float64(d * (xr[c] - mean[c]) * rstd[c])
-				}
-			}
+		s := bnColReduce(M, C, 2, func(acc [][]float32, lo, rows int) {
+			vColBwdSums(acc[0], acc[1], dy[lo*C:], x[lo*C:], mean, rows, C, C)
 		})
 		for c := range C {
-			s, sx := 0.0, 0.0
-			for k := 0; k < chunks; k++ {
-				s += part[k*2*C+c]
-				sx += part[k*2*C+C+c]
-			}
-			sumDy[c], sumDyXh[c] = float32(s), float32(sx)
-		}
-		for c := range C {
+			sumDy[c] = float32(s[0][c])
+			sumDyXh[c] = float32(s[1][c] * float64(rstd[c]))
 			if dbeta != nil {
 				dbeta[c] += sumDy[c]
 			}
@@ -115,8 +167,8 @@ func BatchNormBackward(dx, dgamma, dbeta, dy, x, mean, rstd, gamma []float32, M,
 	if dx == nil {
 		return
 	}
-	// Per-channel coefficients: dx = a·dy + b·x̂ + c0 (b = c0 = 0 without
-	// batch statistics).
+	// Per-channel coefficients: dx = a·dy + b·(x − mean) + c0 (b = c0 = 0
+	// without batch statistics).
 	a := make([]float32, C)
 	b := make([]float32, C)
 	c0 := make([]float32, C)
@@ -128,53 +180,32 @@ func BatchNormBackward(dx, dgamma, dbeta, dy, x, mean, rstd, gamma []float32, M,
 		}
 		a[c] = g * rstd[c]
 		if batchStats {
-			b[c] = -a[c] * sumDyXh[c] * invM
+			b[c] = -a[c] * sumDyXh[c] * invM * rstd[c]
 			c0[c] = -a[c] * sumDy[c] * invM
 		}
 	}
-	ParallelFor(M, Grain(C, 1<<14), func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			xr := x[i*C : i*C+C]
-			dxr := dx[i*C : i*C+C]
-			for c, d := range dy[i*C : i*C+C] {
-				xh := (xr[c] - mean[c]) * rstd[c]
-				dxr[c] += a[c]*d + b[c]*xh + c0[c]
-			}
-		}
+	ParallelFor(M, bnGrain(C), func(lo, hi int) {
+		vBNBwdDxRows(dx[lo*C:], dy[lo*C:], x[lo*C:], mean, a, b, c0, hi-lo, C, C)
 	})
 }
 
+// rowGrain is the layer/RMS norm row chunk: about 64 KB of x.
+func rowGrain(D int) int { return Grain(D, 1<<14) }
+
 // LayerNormForward normalises each row of x [R, D] to zero mean and unit
 // (biased) variance and writes y = x̂·gamma + beta (gamma, beta [D]),
-// saving mean and rstd [R] for the backward pass. Two passes over each
-// row, which is cache-resident.
+// saving mean and rstd [R] for the backward pass. Three vector passes over
+// each row (mean, variance, output), which stays in L1: one pass over
+// memory.
 func LayerNormForward(y, mean, rstd, x, gamma, beta []float32, R, D int, eps float32) {
-	ParallelFor(R, Grain(D, 1<<14), func(lo, hi int) {
+	if D == 0 {
+		return
+	}
+	g, b := orOnes(gamma, D), orZeros(beta, D)
+	invD := 1 / float32(D)
+	ParallelFor(R, rowGrain(D), func(lo, hi int) {
 		for r := lo; r < hi; r++ {
-			xr := x[r*D : r*D+D]
-			s := float32(0)
-			for _, v := range xr {
-				s += v
-			}
-			m := s / float32(D)
-			v2 := float32(0)
-			for _, v := range xr {
-				d := v - m
-				v2 += d * d
-			}
-			rs := float32(1 / math.Sqrt(float64(v2/float32(D)+eps)))
-			mean[r], rstd[r] = m, rs
-			yr := y[r*D : r*D+D]
-			for j, v := range xr {
-				h := (v - m) * rs
-				if gamma != nil {
-					h *= gamma[j]
-				}
-				if beta != nil {
-					h += beta[j]
-				}
-				yr[j] = h
-			}
+			mean[r], rstd[r] = vLayerNormRow(y[r*D:r*D+D], x[r*D:r*D+D], g, b, invD, eps)
 		}
 	})
 }
@@ -188,23 +219,17 @@ func LayerNormBackward(dx, dgamma, dbeta, dy, x, mean, rstd, gamma []float32, R,
 // RMSNormForward writes y = x·rstd·gamma for each row of x [R, D], with
 // rstd = 1/sqrt(mean(x²) + eps) saved per row.
 func RMSNormForward(y, rstd, x, gamma []float32, R, D int, eps float32) {
-	ParallelFor(R, Grain(D, 1<<14), func(lo, hi int) {
+	if D == 0 {
+		return
+	}
+	g, b := orOnes(gamma, D), orZeros(nil, D)
+	invD := 1 / float32(D)
+	ParallelFor(R, rowGrain(D), func(lo, hi int) {
 		for r := lo; r < hi; r++ {
 			xr := x[r*D : r*D+D]
-			s := float32(0)
-			for _, v := range xr {
-				s += v * v
-			}
-			rs := float32(1 / math.Sqrt(float64(s/float32(D)+eps)))
+			rs := float32(1 / math.Sqrt(float64(vSumSqDev(xr, 0)*invD+eps)))
 			rstd[r] = rs
-			yr := y[r*D : r*D+D]
-			for j, v := range xr {
-				h := v * rs
-				if gamma != nil {
-					h *= gamma[j]
-				}
-				yr[j] = h
-			}
+			vNormAffine(y[r*D:r*D+D], xr, g, b, 0, rs)
 		}
 	})
 }
@@ -215,22 +240,29 @@ func RMSNormBackward(dx, dgamma, dy, x, rstd, gamma []float32, R, D int) {
 	normBackward(dx, dgamma, nil, dy, x, nil, rstd, gamma, R, D)
 }
 
+// maxNormChunks caps the chunks of normBackward (so its per-chunk
+// parameter-gradient partials stay small), for large R.
+const maxNormChunks = 64
+
 // normBackward is layer norm's backward; mean == nil makes it RMS norm's
-// (no centring, so no mean(dx̂) term). Parameter gradients are summed over
-// rows in fixed chunks, combined in chunk order.
+// (no centring, so no mean(dx̂) term). Per row, one vector pass computes
+// the row sums and accumulates the chunk's gamma/beta partials, a second
+// writes dx; the row stays in L1, so dy, x and dx cross memory once.
+// Parameter gradients are summed over rows in fixed chunks, combined in
+// chunk order.
 func normBackward(dx, dgamma, dbeta, dy, x, mean, rstd, gamma []float32, R, D int) {
-	grain := Grain(D, 1<<14)
+	if D == 0 || R == 0 || (dx == nil && dgamma == nil && dbeta == nil) {
+		return
+	}
+	grain := max(rowGrain(D), (R+maxNormChunks-1)/maxNormChunks)
 	chunks := (R + grain - 1) / grain
-	var pg, pb []float32
-	if dgamma != nil {
-		pg = make([]float32, chunks*D)
-	}
-	if dbeta != nil {
-		pb = make([]float32, chunks*D)
-	}
+	part := getScratch(2 * chunks * D) // per chunk: gamma partial, beta partial
+	defer putScratch(part)
+	g := orOnes(gamma, D)
 	invD := 1 / float32(D)
 	ParallelFor(R, grain, func(lo, hi int) {
-		k := lo / grain
+		p := (*part)[2*(lo/grain)*D:]
+		pg, pb := p[:D], p[D:2*D]
 		for r := lo; r < hi; r++ {
 			xr, dyr := x[r*D:r*D+D], dy[r*D:r*D+D]
 			m := float32(0)
@@ -238,48 +270,26 @@ func normBackward(dx, dgamma, dbeta, dy, x, mean, rstd, gamma []float32, R, D in
 				m = mean[r]
 			}
 			rs := rstd[r]
-			if pg != nil || pb != nil {
-				for j, d := range dyr {
-					if pg != nil {
-						pg[k*D+j] += d * (xr[j] - m) * rs
-					}
-					if pb != nil {
-						pb[k*D+j] += d
-					}
-				}
-			}
+			sd, sdx := vNormBwdSums(pg, pb, dyr, xr, g, m, rs) // Σdx̂, Σdx̂·x̂
 			if dx == nil {
 				continue
-			}
-			sd, sdx := float32(0), float32(0) // Σdx̂, Σdx̂·x̂
-			for j, d := range dyr {
-				if gamma != nil {
-					d *= gamma[j]
-				}
-				sd += d
-				sdx += d * (xr[j] - m) * rs
 			}
 			if mean == nil {
 				sd = 0
 			}
-			sd *= invD
-			sdx *= invD
-			dxr := dx[r*D : r*D+D]
-			for j, d := range dyr {
-				if gamma != nil {
-					d *= gamma[j]
-				}
-				dxr[j] += rs * (d - sd - (xr[j]-m)*rs*sdx)
-			}
+			vNormBwdDx(dx[r*D:r*D+D], dyr, xr, g, m, rs, sd*invD, sdx*invD)
 		}
 	})
 	for k := 0; k < chunks; k++ {
-		for j := range D {
-			if pg != nil {
-				dgamma[j] += pg[k*D+j]
+		p := (*part)[2*k*D:]
+		if dgamma != nil {
+			for j, v := range p[:D] {
+				dgamma[j] += v
 			}
-			if pb != nil {
-				dbeta[j] += pb[k*D+j]
+		}
+		if dbeta != nil {
+			for j, v := range p[D : 2*D] {
+				dbeta[j] += v
 			}
 		}
 	}

@@ -9,7 +9,12 @@ import (
 
 func TestBatchNormStats(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 8))
-	M, C := 5000, 3
+	for _, C := range []int{3, 64, 67} { // Go columns only; assembly; both
+		testBatchNormStats(t, r, 5000, C)
+	}
+}
+
+func testBatchNormStats(t *testing.T, r *rand.Rand, M, C int) {
 	x := randSlice(r, M*C)
 	for i := range x {
 		x[i] = x[i]*2 + 1000 // a large mean: a one-pass E[x²]−E[x]² would lose the variance
@@ -52,13 +57,97 @@ func TestNormDeterministic(t *testing.T) {
 		LayerNormForward(ly, lm, lr, x, gamma, nil, M, C, 1e-5)
 		ldg, ldb := make([]float32, C), make([]float32, C)
 		LayerNormBackward(nil, ldg, ldb, dy, x, lm, lr, gamma, M, C)
-		return [][]float32{mean, v, dx, dg, db, ldg, ldb}
+		ldx := make([]float32, M*C)
+		LayerNormBackward(ldx, ldg, ldb, dy, x, lm, lr, gamma, M, C)
+		rdx, rdg := make([]float32, M*C), make([]float32, C)
+		RMSNormForward(ly, lr, x, gamma, M, C, 1e-5)
+		RMSNormBackward(rdx, rdg, dy, x, lr, gamma, M, C)
+		return [][]float32{mean, v, dx, dg, db, ldg, ldb, ldx, ly, rdx, rdg}
 	}
 	a, b := run(1), run(4)
 	for k := range a {
 		for j := range a[k] {
 			if a[k][j] != b[k][j] {
 				t.Fatalf("result %d[%d]: %g with 1 thread, %g with 4", k, j, a[k][j], b[k][j])
+			}
+		}
+	}
+}
+
+// TestRowNormsReference checks layer and RMS norm, forward and backward,
+// against float64 formulas at a row length with an assembly tail
+// (D = 771), with and without gamma/beta, and that the backward passes
+// accumulate.
+func TestRowNormsReference(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	const R, D, eps = 5, 771, 1e-5
+	x, dy := randSlice(r, R*D), randSlice(r, R*D)
+	for i := range x {
+		x[i] += 3
+	}
+	for _, affine := range []bool{true, false} {
+		var gamma, beta []float32
+		g64 := func(j int) float64 { return 1 }
+		b64 := func(j int) float64 { return 0 }
+		if affine {
+			gamma, beta = randSlice(r, D), randSlice(r, D)
+			g64 = func(j int) float64 { return float64(gamma[j]) }
+			b64 = func(j int) float64 { return float64(beta[j]) }
+		}
+		for _, rms := range []bool{false, true} {
+			y, mean, rstd := make([]float32, R*D), make([]float32, R), make([]float32, R)
+			dx, dg, db := make([]float32, R*D), make([]float32, D), make([]float32, D)
+			for i := range dx {
+				dx[i] = 1 // backward accumulates onto this
+			}
+			if rms {
+				RMSNormForward(y, rstd, x, gamma, R, D, eps)
+				RMSNormBackward(dx, dg, dy, x, rstd, gamma, R, D)
+			} else {
+				LayerNormForward(y, mean, rstd, x, gamma, beta, R, D, eps)
+				LayerNormBackward(dx, dg, db, dy, x, mean, rstd, gamma, R, D)
+			}
+			wdg, wdb := make([]float64, D), make([]float64, D)
+			for i := range R {
+				xr, dr := x[i*D:i*D+D], dy[i*D:i*D+D]
+				mu, q := 0.0, 0.0
+				if !rms {
+					for _, v := range xr {
+						mu += float64(v)
+					}
+					mu /= D
+				}
+				for _, v := range xr {
+					q += (float64(v) - mu) * (float64(v) - mu)
+				}
+				rs := 1 / math.Sqrt(q/D+eps)
+				sd, sdx := 0.0, 0.0
+				for j := range D {
+					xh := (float64(xr[j]) - mu) * rs
+					sd += float64(dr[j]) * g64(j)
+					sdx += float64(dr[j]) * g64(j) * xh
+					wdg[j] += float64(dr[j]) * xh
+					wdb[j] += float64(dr[j])
+				}
+				if rms {
+					sd = 0
+				}
+				for j := range D {
+					xh := (float64(xr[j]) - mu) * rs
+					wy := xh * g64(j)
+					if !rms {
+						wy += b64(j)
+					}
+					wdx := 1 + rs*(float64(dr[j])*g64(j)-sd/D-xh*sdx/D)
+					if math.Abs(float64(y[i*D+j])-wy) > 1e-4*(1+math.Abs(wy)) || math.Abs(float64(dx[i*D+j])-wdx) > 1e-4*(1+math.Abs(wdx)) {
+						t.Fatalf("affine=%v rms=%v row %d col %d: y %g dx %g, want %g %g", affine, rms, i, j, y[i*D+j], dx[i*D+j], wy, wdx)
+					}
+				}
+			}
+			for j := range D {
+				if math.Abs(float64(dg[j])-wdg[j]) > 1e-4*(1+math.Abs(wdg[j])) || (!rms && math.Abs(float64(db[j])-wdb[j]) > 1e-4*(1+math.Abs(wdb[j]))) {
+					t.Fatalf("affine=%v rms=%v: dgamma[%d] %g dbeta %g, want %g %g", affine, rms, j, dg[j], db[j], wdg[j], wdb[j])
+				}
 			}
 		}
 	}

@@ -1,0 +1,54 @@
+#!/bin/sh
+# Runs resnorm's SGEMM (go test -bench BenchmarkSgemm in internal/kernels)
+# and PyTorch's torch.mm on OpenBLAS (bench/torch_gemm.py) alternately, in
+# the same session, ROUNDS times, then prints each side's median, min and
+# max GFLOP/s per shape and the ratio of the medians (resnorm / PyTorch).
+#
+# Usage: bench/run.sh [threads] [rounds]      (defaults: 2 threads, 5 rounds)
+#
+# The peer must be OpenBLAS at its best. Left alone, OpenBLAS's DYNAMIC_ARCH
+# build detects the CPU and picks its kernels (AVX-512 ones on an AVX-512
+# machine); an inherited OPENBLAS_CORETYPE (e.g. Haswell: AVX2 kernels,
+# about half the speed) would weaken it, so this script unsets it.
+# PEER_CORETYPE=name forces an OpenBLAS core instead; PEER_CORETYPE=inherit
+# keeps the environment's setting. The BLAS and core torch loaded are
+# printed.
+set -eu
+threads=${1:-2}
+rounds=${2:-5}
+root=$(cd "$(dirname "$0")/.." && pwd)
+py=${PYTHON:-/usr/bin/python3}
+case "${PEER_CORETYPE:-}" in
+"") unset OPENBLAS_CORETYPE ;;
+inherit) ;;
+*) export OPENBLAS_CORETYPE="$PEER_CORETYPE" ;;
+esac
+export OMP_NUM_THREADS="$threads"
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+(cd "$root" && go test -c -o "$tmp/kernels.test" ./internal/kernels)
+
+for r in $(seq "$rounds"); do
+	echo "round $r/$rounds" >&2
+	"$tmp/kernels.test" -test.run '^$' -test.bench '^BenchmarkSgemm$' -test.cpu "$threads" -test.benchtime 20x |
+		awk '/GFLOP\/s/ { n = $1; sub(/^BenchmarkSgemm\//, "", n); sub(/-[0-9]+$/, "", n); print "go", n, $(NF-1) }' >>"$tmp/results"
+	"$py" "$root/bench/torch_gemm.py" --threads "$threads" --iters 20 2>>"$tmp/torch.log" |
+		awk '{ print "torch", $2, $3 }' >>"$tmp/results"
+done
+sort -u "$tmp/torch.log" >&2
+
+"$py" - "$tmp/results" "$threads" <<'PY'
+import statistics, sys
+res = {}
+for line in open(sys.argv[1]):
+    side, name, v = line.split()
+    res.setdefault(name, {}).setdefault(side, []).append(float(v))
+print(f"SGEMM GFLOP/s, {sys.argv[2]} thread(s): median [min, max] over {max(len(s) for d in res.values() for s in d.values())} rounds")
+print(f"{'shape':<18} {'resnorm':>24} {'torch (OpenBLAS)':>24} {'ratio':>6}")
+for name, d in res.items():
+    cell = lambda xs: f"{statistics.median(xs):7.1f} [{min(xs):6.1f}, {max(xs):6.1f}]" if xs else "-"
+    g, t = d.get("go", []), d.get("torch", [])
+    ratio = statistics.median(g) / statistics.median(t) if g and t else float("nan")
+    print(f"{name:<18} {cell(g):>24} {cell(t):>24} {ratio:6.2f}")
+PY

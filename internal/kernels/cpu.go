@@ -1,0 +1,33 @@
+package kernels
+
+// cpuFeatures records the x86 vector extensions the GEMM micro-kernels can
+// use; each flag is set only when both the CPU and the OS (saved register
+// state, XCR0) support it. All false on other architectures and with the
+// purego build tag.
+type cpuFeatures struct {
+	AVX2, FMA, AVX512F bool
+}
+
+var cpu = detectCPU()
+
+// detectX86 decodes CPUID/XGETBV results; maxLeaf, leaf1 ECX, leaf7 EBX and
+// XCR0 come from the assembly helpers (kept separate so it is testable).
+func detectX86(maxLeaf, ecx1, ebx7 uint32, xcr0 uint64) cpuFeatures {
+	const (
+		fmaBit     = 1 << 12 // CPUID.1:ECX
+		osxsaveBit = 1 << 27 // CPUID.1:ECX
+		avxBit     = 1 << 28 // CPUID.1:ECX
+		avx2Bit    = 1 << 5  // CPUID.7.0:EBX
+		avx512FBit = 1 << 16 // CPUID.7.0:EBX
+		xcrYMM     = 0x6     // XCR0: SSE and AVX state
+		xcrZMM     = 0xe6    // XCR0: plus opmask, ZMM_Hi256, Hi16_ZMM
+	)
+	var f cpuFeatures
+	if ecx1&osxsaveBit == 0 || ecx1&avxBit == 0 || xcr0&xcrYMM != xcrYMM || maxLeaf < 7 {
+		return f
+	}
+	f.FMA = ecx1&fmaBit != 0
+	f.AVX2 = ebx7&avx2Bit != 0
+	f.AVX512F = ebx7&avx512FBit != 0 && xcr0&xcrZMM == xcrZMM
+	return f
+}

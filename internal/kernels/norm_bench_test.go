@@ -1,0 +1,97 @@
+package kernels
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// Norm benchmarks at the shapes of issue 5: LayerNorm / RMSNorm on
+// [8192, 768] (a BERT-base activation), BatchNorm on [32,14,14,64]
+// channels last (M = 6272 rows of C = 64). SetBytes counts the bytes each
+// call must move at least (every input read once, every output written
+// once, an accumulated gradient read and written), so MB/s is achieved
+// memory bandwidth; bench/torch_norm.py is the PyTorch peer.
+
+// rowNormShapes: the issue's [8192, 768] target and a BERT-mini layer's
+// activations (16 × 128 tokens, hidden 256), which stay in L2/L3.
+var rowNormShapes = []struct {
+	name string
+	R, D int
+}{{"8192x768", 8192, 768}, {"2048x256", 2048, 256}}
+
+type normBench struct {
+	R, D                                                 int
+	x, y, dy, dx, mean, rstd, gamma, beta, dgamma, dbeta []float32
+}
+
+func newNormBench(R, D int) *normBench {
+	r := rand.New(rand.NewPCG(1, 2))
+	return &normBench{
+		R: R, D: D,
+		x: randSlice(r, R*D), y: randSlice(r, R*D), dy: randSlice(r, R*D), dx: randSlice(r, R*D),
+		mean: make([]float32, R), rstd: make([]float32, R),
+		gamma: randSlice(r, D), beta: randSlice(r, D), dgamma: make([]float32, D), dbeta: make([]float32, D),
+	}
+}
+
+// benchRows runs f at each row-norm shape; mats is the number of [R, D]
+// matrices one call moves.
+func benchRows(b *testing.B, mats int, setup, f func(s *normBench)) {
+	for _, sh := range rowNormShapes {
+		b.Run(sh.name, func(b *testing.B) {
+			s := newNormBench(sh.R, sh.D)
+			if setup != nil {
+				setup(s)
+			}
+			b.SetBytes(int64(mats * 4 * sh.R * sh.D))
+			for b.Loop() {
+				f(s)
+			}
+		})
+	}
+}
+
+func lnFwd(s *normBench) {
+	LayerNormForward(s.y, s.mean, s.rstd, s.x, s.gamma, s.beta, s.R, s.D, 1e-5)
+}
+
+func lnBwd(s *normBench) {
+	LayerNormBackward(s.dx, s.dgamma, s.dbeta, s.dy, s.x, s.mean, s.rstd, s.gamma, s.R, s.D)
+}
+
+func rmsFwd(s *normBench) { RMSNormForward(s.y, s.rstd, s.x, s.gamma, s.R, s.D, 1e-5) }
+
+func rmsBwd(s *normBench) { RMSNormBackward(s.dx, s.dgamma, s.dy, s.x, s.rstd, s.gamma, s.R, s.D) }
+
+// Forward: x read, y written. Backward: dy and x read, dx read and written.
+func BenchmarkLayerNormForward(b *testing.B)  { benchRows(b, 2, nil, lnFwd) }
+func BenchmarkLayerNormBackward(b *testing.B) { benchRows(b, 4, lnFwd, lnBwd) }
+func BenchmarkLayerNormFwdBwd(b *testing.B) {
+	benchRows(b, 6, nil, func(s *normBench) { lnFwd(s); lnBwd(s) })
+}
+func BenchmarkRMSNormForward(b *testing.B)  { benchRows(b, 2, nil, rmsFwd) }
+func BenchmarkRMSNormBackward(b *testing.B) { benchRows(b, 4, rmsFwd, rmsBwd) }
+func BenchmarkRMSNormFwdBwd(b *testing.B) {
+	benchRows(b, 6, nil, func(s *normBench) { rmsFwd(s); rmsBwd(s) })
+}
+
+// BenchmarkBatchNormTrain is one training step of BatchNorm2d on
+// [32,14,14,64] channels last, as autograd runs it: statistics, forward,
+// backward with batch statistics into dx, dgamma, dbeta.
+func BenchmarkBatchNormTrain(b *testing.B) {
+	const M, C = 32 * 14 * 14, 64
+	s := newNormBench(M, C)
+	variance := make([]float32, C)
+	// x read by the statistics (one pass) and by forward, y written;
+	// backward reads dy and x twice and reads and writes dx.
+	b.SetBytes(4 * M * C * 8)
+	for b.Loop() {
+		BatchNormStats(s.mean[:C], variance, s.x, M, C)
+		for c := range C {
+			s.rstd[c] = float32(1 / math.Sqrt(float64(variance[c])+1e-5))
+		}
+		BatchNormForward(s.y, s.x, s.mean[:C], s.rstd[:C], s.gamma, s.beta, M, C)
+		BatchNormBackward(s.dx, s.dgamma, s.dbeta, s.dy, s.x, s.mean[:C], s.rstd[:C], s.gamma, M, C, true)
+	}
+}

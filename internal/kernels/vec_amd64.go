@@ -1,0 +1,174 @@
+//go:build amd64 && !purego
+
+package kernels
+
+// AVX2/FMA versions of the vector primitives (vec_amd64.s). Each handles a
+// multiple of 8 elements (or columns); the dispatchers below check lengths
+// (the assembly trusts them) and finish the rest with the Go versions.
+
+var vecAVX2 = cpu.AVX2 && cpu.FMA
+
+//go:noescape
+func sumAVX2(x *float32, n int) float32
+
+//go:noescape
+func sumSqDevAVX2(x *float32, n int, m float32) float32
+
+//go:noescape
+func normAffineAVX2(y, x, gm, b *float32, n int, m, rs float32)
+
+//go:noescape
+func normBwdSumsAVX2(pg, pb, dy, x, gm *float32, n int, m, rs float32) (sd, sdx float32)
+
+//go:noescape
+func normBwdDxAVX2(dx, dy, x, gm *float32, n int, m, rs, c1, c2 float32)
+
+//go:noescape
+func lnRowAVX2(y, x, gm, b *float32, n int, invD, eps float32) (m, rs float32)
+
+//go:noescape
+func colSumAVX2(acc, x *float32, rows, ld, n int)
+
+//go:noescape
+func colSumSqDevAVX2(acc, x, mean *float32, rows, ld, n int)
+
+//go:noescape
+func colBwdSumsAVX2(s1, s2, dy, x, mean *float32, rows, ld, n int)
+
+//go:noescape
+func bnFwdRowsAVX2(y, x, mean, a, b *float32, rows, ld, n int)
+
+//go:noescape
+func bnBwdDxRowsAVX2(dx, dy, x, mean, a, b, c0 *float32, rows, ld, n int)
+
+func vSum(x []float32) float32 {
+	n := len(x) &^ 7
+	if !vecAVX2 || n == 0 {
+		return sumGo(x)
+	}
+	return sumAVX2(&x[0], n) + sumGo(x[n:])
+}
+
+func vSumSqDev(x []float32, m float32) float32 {
+	n := len(x) &^ 7
+	if !vecAVX2 || n == 0 {
+		return sumSqDevGo(x, m)
+	}
+	return sumSqDevAVX2(&x[0], n, m) + sumSqDevGo(x[n:], m)
+}
+
+func vNormAffine(y, x, g, b []float32, m, rs float32) {
+	n := len(x) &^ 7
+	if !vecAVX2 || n == 0 {
+		normAffineGo(y, x, g, b, m, rs)
+		return
+	}
+	y, g, b = y[:len(x)], g[:len(x)], b[:len(x)]
+	normAffineAVX2(&y[0], &x[0], &g[0], &b[0], n, m, rs)
+	normAffineGo(y[n:], x[n:], g[n:], b[n:], m, rs)
+}
+
+func vNormBwdSums(pg, pb, dy, x, g []float32, m, rs float32) (sd, sdx float32) {
+	n := len(dy) &^ 7
+	if !vecAVX2 || n == 0 {
+		return normBwdSumsGo(pg, pb, dy, x, g, m, rs)
+	}
+	k := len(dy)
+	pg, pb, x, g = pg[:k], pb[:k], x[:k], g[:k]
+	sd, sdx = normBwdSumsAVX2(&pg[0], &pb[0], &dy[0], &x[0], &g[0], n, m, rs)
+	td, tdx := normBwdSumsGo(pg[n:], pb[n:], dy[n:], x[n:], g[n:], m, rs)
+	return sd + td, sdx + tdx
+}
+
+func vNormBwdDx(dx, dy, x, g []float32, m, rs, c1, c2 float32) {
+	n := len(dx) &^ 7
+	if !vecAVX2 || n == 0 {
+		normBwdDxGo(dx, dy, x, g, m, rs, c1, c2)
+		return
+	}
+	k := len(dx)
+	dy, x, g = dy[:k], x[:k], g[:k]
+	normBwdDxAVX2(&dx[0], &dy[0], &x[0], &g[0], n, m, rs, c1, c2)
+	normBwdDxGo(dx[n:], dy[n:], x[n:], g[n:], m, rs, c1, c2)
+}
+
+func vColSum(acc, x []float32, rows, ld, n int) {
+	n8 := n &^ 7
+	if !vecAVX2 || n8 == 0 || rows == 0 {
+		colSumGo(acc, x, rows, ld, n)
+		return
+	}
+	acc, x = acc[:n], x[:span(rows, ld, n)]
+	colSumAVX2(&acc[0], &x[0], rows, ld, n8)
+	if n8 < n {
+		colSumGo(acc[n8:], x[n8:], rows, ld, n-n8)
+	}
+}
+
+func vColSumSqDev(acc, x, mean []float32, rows, ld, n int) {
+	n8 := n &^ 7
+	if !vecAVX2 || n8 == 0 || rows == 0 {
+		colSumSqDevGo(acc, x, mean, rows, ld, n)
+		return
+	}
+	acc, mean, x = acc[:n], mean[:n], x[:span(rows, ld, n)]
+	colSumSqDevAVX2(&acc[0], &x[0], &mean[0], rows, ld, n8)
+	if n8 < n {
+		colSumSqDevGo(acc[n8:], x[n8:], mean[n8:], rows, ld, n-n8)
+	}
+}
+
+func vColBwdSums(s1, s2, dy, x, mean []float32, rows, ld, n int) {
+	n8 := n &^ 7
+	if !vecAVX2 || n8 == 0 || rows == 0 {
+		colBwdSumsGo(s1, s2, dy, x, mean, rows, ld, n)
+		return
+	}
+	s1, s2, mean = s1[:n], s2[:n], mean[:n]
+	dy, x = dy[:span(rows, ld, n)], x[:span(rows, ld, n)]
+	colBwdSumsAVX2(&s1[0], &s2[0], &dy[0], &x[0], &mean[0], rows, ld, n8)
+	if n8 < n {
+		colBwdSumsGo(s1[n8:], s2[n8:], dy[n8:], x[n8:], mean[n8:], rows, ld, n-n8)
+	}
+}
+
+func vBNFwdRows(y, x, mean, a, b []float32, rows, ld, n int) {
+	n8 := n &^ 7
+	if !vecAVX2 || n8 == 0 || rows == 0 {
+		bnFwdRowsGo(y, x, mean, a, b, rows, ld, n)
+		return
+	}
+	mean, a, b = mean[:n], a[:n], b[:n]
+	y, x = y[:span(rows, ld, n)], x[:span(rows, ld, n)]
+	bnFwdRowsAVX2(&y[0], &x[0], &mean[0], &a[0], &b[0], rows, ld, n8)
+	if n8 < n {
+		bnFwdRowsGo(y[n8:], x[n8:], mean[n8:], a[n8:], b[n8:], rows, ld, n-n8)
+	}
+}
+
+func vBNBwdDxRows(dx, dy, x, mean, a, b, c0 []float32, rows, ld, n int) {
+	n8 := n &^ 7
+	if !vecAVX2 || n8 == 0 || rows == 0 {
+		bnBwdDxRowsGo(dx, dy, x, mean, a, b, c0, rows, ld, n)
+		return
+	}
+	mean, a, b, c0 = mean[:n], a[:n], b[:n], c0[:n]
+	sp := span(rows, ld, n)
+	dx, dy, x = dx[:sp], dy[:sp], x[:sp]
+	bnBwdDxRowsAVX2(&dx[0], &dy[0], &x[0], &mean[0], &a[0], &b[0], &c0[0], rows, ld, n8)
+	if n8 < n {
+		bnBwdDxRowsGo(dx[n8:], dy[n8:], x[n8:], mean[n8:], a[n8:], b[n8:], c0[n8:], rows, ld, n-n8)
+	}
+}
+
+// vLayerNormRow normalises one row: y = (x − m)·rs·g + b with the row's
+// mean m and rs = 1/sqrt(var + eps); one assembly call when len(x) is a
+// multiple of 8.
+func vLayerNormRow(y, x, g, b []float32, invD, eps float32) (m, rs float32) {
+	if !vecAVX2 || len(x)&7 != 0 || len(x) == 0 {
+		return layerNormRowGo(y, x, g, b, invD, eps)
+	}
+	n := len(x)
+	y, g, b = y[:n], g[:n], b[:n]
+	return lnRowAVX2(&y[0], &x[0], &g[0], &b[0], n, invD, eps)
+}

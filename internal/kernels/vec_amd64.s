@@ -1,0 +1,655 @@
+//go:build !purego
+
+#include "textflag.h"
+
+// AVX2/FMA vector primitives for the norm kernels; see vec.go for what each
+// computes and vec_amd64.go for the Go declarations. n counts elements (a
+// multiple of 8); ld is a row stride in elements. Reductions keep four (or
+// two) ymm accumulators per quantity and add them in a fixed order, so the
+// result depends only on n.
+
+// HSUM leaves the sum of the 8 lanes of y in the low lane of x (the xmm
+// half of y); t is a scratch xmm.
+#define HSUM(y, x, t) \
+	VEXTRACTF128 $1, y, t; \
+	VADDPS t, x, x; \
+	VHADDPS x, x, x; \
+	VHADDPS x, x, x
+
+// func sumAVX2(x *float32, n int) float32
+TEXT ·sumAVX2(SB), NOSPLIT, $0-20
+	MOVQ x+0(FP), SI
+	MOVQ n+8(FP), CX
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+
+sum32:
+	CMPQ CX, $32
+	JLT  sum8
+	VADDPS (SI), Y0, Y0
+	VADDPS 32(SI), Y1, Y1
+	VADDPS 64(SI), Y2, Y2
+	VADDPS 96(SI), Y3, Y3
+	ADDQ $128, SI
+	SUBQ $32, CX
+	JMP  sum32
+
+sum8:
+	TESTQ CX, CX
+	JZ    sumdone
+	VADDPS (SI), Y0, Y0
+	ADDQ $32, SI
+	SUBQ $8, CX
+	JMP  sum8
+
+sumdone:
+	VADDPS Y1, Y0, Y0
+	VADDPS Y3, Y2, Y2
+	VADDPS Y2, Y0, Y0
+	HSUM(Y0, X0, X1)
+	VMOVSS X0, ret+16(FP)
+	VZEROUPPER
+	RET
+
+// func sumSqDevAVX2(x *float32, n int, m float32) float32
+TEXT ·sumSqDevAVX2(SB), NOSPLIT, $0-28
+	MOVQ x+0(FP), SI
+	MOVQ n+8(FP), CX
+	VBROADCASTSS m+16(FP), Y8
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+
+sq32:
+	CMPQ CX, $32
+	JLT  sq8
+	VSUBPS (SI), Y8, Y4
+	VSUBPS 32(SI), Y8, Y5
+	VSUBPS 64(SI), Y8, Y6
+	VSUBPS 96(SI), Y8, Y7
+	VFMADD231PS Y4, Y4, Y0
+	VFMADD231PS Y5, Y5, Y1
+	VFMADD231PS Y6, Y6, Y2
+	VFMADD231PS Y7, Y7, Y3
+	ADDQ $128, SI
+	SUBQ $32, CX
+	JMP  sq32
+
+sq8:
+	TESTQ CX, CX
+	JZ    sqdone
+	VSUBPS (SI), Y8, Y4
+	VFMADD231PS Y4, Y4, Y0
+	ADDQ $32, SI
+	SUBQ $8, CX
+	JMP  sq8
+
+sqdone:
+	VADDPS Y1, Y0, Y0
+	VADDPS Y3, Y2, Y2
+	VADDPS Y2, Y0, Y0
+	HSUM(Y0, X0, X1)
+	VMOVSS X0, ret+24(FP)
+	VZEROUPPER
+	RET
+
+// AFF1 does one vector of y = (x − m)·rs·g + b at byte offset off+AX.
+#define AFF1(off, v, w) \
+	VMOVUPS off(SI)(AX*1), v; \
+	VSUBPS Y14, v, v; \
+	VMULPS Y15, v, v; \
+	VMOVUPS off(R9)(AX*1), w; \
+	VFMADD231PS off(R8)(AX*1), v, w; \
+	VMOVUPS w, off(DI)(AX*1)
+
+// func normAffineAVX2(y, x, gm, b *float32, n int, m, rs float32)
+TEXT ·normAffineAVX2(SB), NOSPLIT, $0-48
+	MOVQ y+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ gm+16(FP), R8
+	MOVQ b+24(FP), R9
+	MOVQ n+32(FP), CX
+	VBROADCASTSS m+40(FP), Y14
+	VBROADCASTSS rs+44(FP), Y15
+	SHLQ $2, CX
+	XORQ AX, AX
+
+aff32:
+	MOVQ CX, DX
+	SUBQ AX, DX
+	CMPQ DX, $128
+	JLT  aff8
+	AFF1(0, Y0, Y4)
+	AFF1(32, Y1, Y5)
+	AFF1(64, Y2, Y6)
+	AFF1(96, Y3, Y7)
+	ADDQ $128, AX
+	JMP  aff32
+
+aff8:
+	CMPQ AX, CX
+	JGE  affdone
+	AFF1(0, Y0, Y4)
+	ADDQ $32, AX
+	JMP  aff8
+
+affdone:
+	VZEROUPPER
+	RET
+
+// BWS1 does one vector of the backward sums at byte offset off+AX:
+// x̂ = (x − m)·rs; pg += dy·x̂; pb += dy; sd += dy·g; sdx += dy·g·x̂.
+#define BWS1(off, sd, sdx, v, d, t, u) \
+	VMOVUPS off(SI)(AX*1), v; \
+	VSUBPS Y14, v, v; \
+	VMULPS Y15, v, v; \
+	VMOVUPS off(BX)(AX*1), d; \
+	VMOVUPS off(R10)(AX*1), t; \
+	VFMADD231PS v, d, t; \
+	VMOVUPS t, off(R10)(AX*1); \
+	VADDPS off(R11)(AX*1), d, u; \
+	VMOVUPS u, off(R11)(AX*1); \
+	VMULPS off(R8)(AX*1), d, d; \
+	VADDPS d, sd, sd; \
+	VFMADD231PS v, d, sdx
+
+// func normBwdSumsAVX2(pg, pb, dy, x, gm *float32, n int, m, rs float32) (sd, sdx float32)
+TEXT ·normBwdSumsAVX2(SB), NOSPLIT, $0-64
+	MOVQ pg+0(FP), R10
+	MOVQ pb+8(FP), R11
+	MOVQ dy+16(FP), BX
+	MOVQ x+24(FP), SI
+	MOVQ gm+32(FP), R8
+	MOVQ n+40(FP), CX
+	VBROADCASTSS m+48(FP), Y14
+	VBROADCASTSS rs+52(FP), Y15
+	SHLQ $2, CX
+	XORQ AX, AX
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+
+bws16:
+	MOVQ CX, DX
+	SUBQ AX, DX
+	CMPQ DX, $64
+	JLT  bws8
+	BWS1(0, Y0, Y2, Y4, Y5, Y6, Y7)
+	BWS1(32, Y1, Y3, Y8, Y9, Y10, Y11)
+	ADDQ $64, AX
+	JMP  bws16
+
+bws8:
+	CMPQ AX, CX
+	JGE  bwsdone
+	BWS1(0, Y0, Y2, Y4, Y5, Y6, Y7)
+	ADDQ $32, AX
+	JMP  bws8
+
+bwsdone:
+	VADDPS Y1, Y0, Y0
+	VADDPS Y3, Y2, Y2
+	HSUM(Y0, X0, X1)
+	HSUM(Y2, X2, X3)
+	VMOVSS X0, sd+56(FP)
+	VMOVSS X2, sdx+60(FP)
+	VZEROUPPER
+	RET
+
+// BWD1 does one vector of dx += rs·(g·dy − c1 − x̂·c2) at byte offset off+AX.
+#define BWD1(off, v, d, t) \
+	VMOVUPS off(SI)(AX*1), v; \
+	VSUBPS Y12, v, v; \
+	VMULPS Y13, v, v; \
+	VMOVUPS off(BX)(AX*1), d; \
+	VMULPS off(R8)(AX*1), d, d; \
+	VSUBPS Y14, d, d; \
+	VFNMADD231PS Y15, v, d; \
+	VMOVUPS off(DI)(AX*1), t; \
+	VFMADD231PS Y13, d, t; \
+	VMOVUPS t, off(DI)(AX*1)
+
+// func normBwdDxAVX2(dx, dy, x, gm *float32, n int, m, rs, c1, c2 float32)
+TEXT ·normBwdDxAVX2(SB), NOSPLIT, $0-56
+	MOVQ dx+0(FP), DI
+	MOVQ dy+8(FP), BX
+	MOVQ x+16(FP), SI
+	MOVQ gm+24(FP), R8
+	MOVQ n+32(FP), CX
+	VBROADCASTSS m+40(FP), Y12
+	VBROADCASTSS rs+44(FP), Y13
+	VBROADCASTSS c1+48(FP), Y14
+	VBROADCASTSS c2+52(FP), Y15
+	SHLQ $2, CX
+	XORQ AX, AX
+
+bwd32:
+	MOVQ CX, DX
+	SUBQ AX, DX
+	CMPQ DX, $128
+	JLT  bwd8
+	BWD1(0, Y0, Y1, Y2)
+	BWD1(32, Y3, Y4, Y5)
+	BWD1(64, Y6, Y7, Y8)
+	BWD1(96, Y9, Y10, Y11)
+	ADDQ $128, AX
+	JMP  bwd32
+
+bwd8:
+	CMPQ AX, CX
+	JGE  bwddone
+	BWD1(0, Y0, Y1, Y2)
+	ADDQ $32, AX
+	JMP  bwd8
+
+bwddone:
+	VZEROUPPER
+	RET
+
+// Column reductions: for each block of 32 (then 8) columns, the
+// accumulators stay in registers while the loop walks down the rows.
+
+// func colSumAVX2(acc, x *float32, rows, ld, n int)
+TEXT ·colSumAVX2(SB), NOSPLIT, $0-40
+	MOVQ acc+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ rows+16(FP), CX
+	MOVQ ld+24(FP), DX
+	MOVQ n+32(FP), BX
+	SHLQ $2, DX
+	SHLQ $2, BX
+	XORQ AX, AX
+
+cs32:
+	MOVQ BX, R8
+	SUBQ AX, R8
+	CMPQ R8, $128
+	JLT  cs8
+	VMOVUPS (DI)(AX*1), Y0
+	VMOVUPS 32(DI)(AX*1), Y1
+	VMOVUPS 64(DI)(AX*1), Y2
+	VMOVUPS 96(DI)(AX*1), Y3
+	LEAQ (SI)(AX*1), R9
+	MOVQ CX, R10
+
+cs32r:
+	VADDPS (R9), Y0, Y0
+	VADDPS 32(R9), Y1, Y1
+	VADDPS 64(R9), Y2, Y2
+	VADDPS 96(R9), Y3, Y3
+	ADDQ DX, R9
+	DECQ R10
+	JNZ  cs32r
+	VMOVUPS Y0, (DI)(AX*1)
+	VMOVUPS Y1, 32(DI)(AX*1)
+	VMOVUPS Y2, 64(DI)(AX*1)
+	VMOVUPS Y3, 96(DI)(AX*1)
+	ADDQ $128, AX
+	JMP  cs32
+
+cs8:
+	CMPQ AX, BX
+	JGE  csdone
+	VMOVUPS (DI)(AX*1), Y0
+	LEAQ (SI)(AX*1), R9
+	MOVQ CX, R10
+
+cs8r:
+	VADDPS (R9), Y0, Y0
+	ADDQ DX, R9
+	DECQ R10
+	JNZ  cs8r
+	VMOVUPS Y0, (DI)(AX*1)
+	ADDQ $32, AX
+	JMP  cs8
+
+csdone:
+	VZEROUPPER
+	RET
+
+// func colSumSqDevAVX2(acc, x, mean *float32, rows, ld, n int)
+TEXT ·colSumSqDevAVX2(SB), NOSPLIT, $0-48
+	MOVQ acc+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ mean+16(FP), R11
+	MOVQ rows+24(FP), CX
+	MOVQ ld+32(FP), DX
+	MOVQ n+40(FP), BX
+	SHLQ $2, DX
+	SHLQ $2, BX
+	XORQ AX, AX
+
+cq32:
+	MOVQ BX, R8
+	SUBQ AX, R8
+	CMPQ R8, $128
+	JLT  cq8
+	VMOVUPS (DI)(AX*1), Y0
+	VMOVUPS 32(DI)(AX*1), Y1
+	VMOVUPS 64(DI)(AX*1), Y2
+	VMOVUPS 96(DI)(AX*1), Y3
+	VMOVUPS (R11)(AX*1), Y4
+	VMOVUPS 32(R11)(AX*1), Y5
+	VMOVUPS 64(R11)(AX*1), Y6
+	VMOVUPS 96(R11)(AX*1), Y7
+	LEAQ (SI)(AX*1), R9
+	MOVQ CX, R10
+
+cq32r:
+	VSUBPS (R9), Y4, Y8
+	VSUBPS 32(R9), Y5, Y9
+	VSUBPS 64(R9), Y6, Y10
+	VSUBPS 96(R9), Y7, Y11
+	VFMADD231PS Y8, Y8, Y0
+	VFMADD231PS Y9, Y9, Y1
+	VFMADD231PS Y10, Y10, Y2
+	VFMADD231PS Y11, Y11, Y3
+	ADDQ DX, R9
+	DECQ R10
+	JNZ  cq32r
+	VMOVUPS Y0, (DI)(AX*1)
+	VMOVUPS Y1, 32(DI)(AX*1)
+	VMOVUPS Y2, 64(DI)(AX*1)
+	VMOVUPS Y3, 96(DI)(AX*1)
+	ADDQ $128, AX
+	JMP  cq32
+
+cq8:
+	CMPQ AX, BX
+	JGE  cqdone
+	VMOVUPS (DI)(AX*1), Y0
+	VMOVUPS (R11)(AX*1), Y4
+	LEAQ (SI)(AX*1), R9
+	MOVQ CX, R10
+
+cq8r:
+	VSUBPS (R9), Y4, Y8
+	VFMADD231PS Y8, Y8, Y0
+	ADDQ DX, R9
+	DECQ R10
+	JNZ  cq8r
+	VMOVUPS Y0, (DI)(AX*1)
+	ADDQ $32, AX
+	JMP  cq8
+
+cqdone:
+	VZEROUPPER
+	RET
+
+// CBS1 does one vector of the batch-norm backward sums for one row:
+// s1 += dy; s2 += dy·(x − mean).
+#define CBS1(off, s1, s2, mu) \
+	VMOVUPS off(R9), Y12; \
+	VADDPS Y12, s1, s1; \
+	VMOVUPS off(R10), Y13; \
+	VSUBPS mu, Y13, Y13; \
+	VFMADD231PS Y13, Y12, s2
+
+// func colBwdSumsAVX2(s1, s2, dy, x, mean *float32, rows, ld, n int)
+TEXT ·colBwdSumsAVX2(SB), NOSPLIT, $0-64
+	MOVQ s1+0(FP), DI
+	MOVQ s2+8(FP), R12
+	MOVQ dy+16(FP), R13
+	MOVQ x+24(FP), SI
+	MOVQ mean+32(FP), R11
+	MOVQ rows+40(FP), CX
+	MOVQ ld+48(FP), DX
+	MOVQ n+56(FP), BX
+	SHLQ $2, DX
+	SHLQ $2, BX
+	XORQ AX, AX
+
+cb32:
+	MOVQ BX, R8
+	SUBQ AX, R8
+	CMPQ R8, $128
+	JLT  cb8
+	VMOVUPS (DI)(AX*1), Y0
+	VMOVUPS 32(DI)(AX*1), Y1
+	VMOVUPS 64(DI)(AX*1), Y2
+	VMOVUPS 96(DI)(AX*1), Y3
+	VMOVUPS (R12)(AX*1), Y4
+	VMOVUPS 32(R12)(AX*1), Y5
+	VMOVUPS 64(R12)(AX*1), Y6
+	VMOVUPS 96(R12)(AX*1), Y7
+	VMOVUPS (R11)(AX*1), Y8
+	VMOVUPS 32(R11)(AX*1), Y9
+	VMOVUPS 64(R11)(AX*1), Y10
+	VMOVUPS 96(R11)(AX*1), Y11
+	LEAQ (R13)(AX*1), R9
+	LEAQ (SI)(AX*1), R10
+	MOVQ CX, R8
+
+cb32r:
+	CBS1(0, Y0, Y4, Y8)
+	CBS1(32, Y1, Y5, Y9)
+	CBS1(64, Y2, Y6, Y10)
+	CBS1(96, Y3, Y7, Y11)
+	ADDQ DX, R9
+	ADDQ DX, R10
+	DECQ R8
+	JNZ  cb32r
+	VMOVUPS Y0, (DI)(AX*1)
+	VMOVUPS Y1, 32(DI)(AX*1)
+	VMOVUPS Y2, 64(DI)(AX*1)
+	VMOVUPS Y3, 96(DI)(AX*1)
+	VMOVUPS Y4, (R12)(AX*1)
+	VMOVUPS Y5, 32(R12)(AX*1)
+	VMOVUPS Y6, 64(R12)(AX*1)
+	VMOVUPS Y7, 96(R12)(AX*1)
+	ADDQ $128, AX
+	JMP  cb32
+
+cb8:
+	CMPQ AX, BX
+	JGE  cbdone
+	VMOVUPS (DI)(AX*1), Y0
+	VMOVUPS (R12)(AX*1), Y4
+	VMOVUPS (R11)(AX*1), Y8
+	LEAQ (R13)(AX*1), R9
+	LEAQ (SI)(AX*1), R10
+	MOVQ CX, R8
+
+cb8r:
+	CBS1(0, Y0, Y4, Y8)
+	ADDQ DX, R9
+	ADDQ DX, R10
+	DECQ R8
+	JNZ  cb8r
+	VMOVUPS Y0, (DI)(AX*1)
+	VMOVUPS Y4, (R12)(AX*1)
+	ADDQ $32, AX
+	JMP  cb8
+
+cbdone:
+	VZEROUPPER
+	RET
+
+// func bnFwdRowsAVX2(y, x, mean, a, b *float32, rows, ld, n int)
+TEXT ·bnFwdRowsAVX2(SB), NOSPLIT, $0-64
+	MOVQ y+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ mean+16(FP), R11
+	MOVQ a+24(FP), R12
+	MOVQ b+32(FP), R13
+	MOVQ rows+40(FP), CX
+	MOVQ ld+48(FP), DX
+	MOVQ n+56(FP), BX
+	SHLQ $2, DX
+	SHLQ $2, BX
+
+bfrow:
+	XORQ AX, AX
+
+bfcol:
+	VMOVUPS (SI)(AX*1), Y0
+	VSUBPS (R11)(AX*1), Y0, Y0
+	VMOVUPS (R13)(AX*1), Y1
+	VFMADD231PS (R12)(AX*1), Y0, Y1
+	VMOVUPS Y1, (DI)(AX*1)
+	ADDQ $32, AX
+	CMPQ AX, BX
+	JLT  bfcol
+	ADDQ DX, SI
+	ADDQ DX, DI
+	DECQ CX
+	JNZ  bfrow
+	VZEROUPPER
+	RET
+
+// func bnBwdDxRowsAVX2(dx, dy, x, mean, a, b, c0 *float32, rows, ld, n int)
+TEXT ·bnBwdDxRowsAVX2(SB), NOSPLIT, $0-80
+	MOVQ dx+0(FP), DI
+	MOVQ dy+8(FP), R8
+	MOVQ x+16(FP), SI
+	MOVQ mean+24(FP), R11
+	MOVQ a+32(FP), R12
+	MOVQ b+40(FP), R13
+	MOVQ c0+48(FP), R9
+	MOVQ rows+56(FP), CX
+	MOVQ ld+64(FP), DX
+	MOVQ n+72(FP), BX
+	SHLQ $2, DX
+	SHLQ $2, BX
+
+bbrow:
+	XORQ AX, AX
+
+bbcol:
+	VMOVUPS (R8)(AX*1), Y0
+	VMOVUPS (SI)(AX*1), Y1
+	VSUBPS (R11)(AX*1), Y1, Y1
+	VMOVUPS (DI)(AX*1), Y2
+	VADDPS (R9)(AX*1), Y2, Y2
+	VFMADD231PS (R12)(AX*1), Y0, Y2
+	VFMADD231PS (R13)(AX*1), Y1, Y2
+	VMOVUPS Y2, (DI)(AX*1)
+	ADDQ $32, AX
+	CMPQ AX, BX
+	JLT  bbcol
+	ADDQ DX, SI
+	ADDQ DX, DI
+	ADDQ DX, R8
+	DECQ CX
+	JNZ  bbrow
+	VZEROUPPER
+	RET
+
+// func lnRowAVX2(y, x, gm, b *float32, n int, invD, eps float32) (m, rs float32)
+// One layer-norm row: m = Σx·invD, rs = 1/sqrt(Σ(x − m)²·invD + eps) (the
+// square root and division in float64, as the Go code does), then
+// y = (x − m)·rs·g + b. Same lane order as sumAVX2, sumSqDevAVX2 and
+// normAffineAVX2, so the results equal those calls'.
+TEXT ·lnRowAVX2(SB), NOSPLIT, $0-56
+	MOVQ y+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ gm+16(FP), R8
+	MOVQ b+24(FP), R9
+	MOVQ n+32(FP), CX
+	SHLQ $2, CX
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	XORQ AX, AX
+
+ls32:
+	MOVQ CX, DX
+	SUBQ AX, DX
+	CMPQ DX, $128
+	JLT  ls8
+	VADDPS (SI)(AX*1), Y0, Y0
+	VADDPS 32(SI)(AX*1), Y1, Y1
+	VADDPS 64(SI)(AX*1), Y2, Y2
+	VADDPS 96(SI)(AX*1), Y3, Y3
+	ADDQ $128, AX
+	JMP  ls32
+
+ls8:
+	CMPQ AX, CX
+	JGE  lsdone
+	VADDPS (SI)(AX*1), Y0, Y0
+	ADDQ $32, AX
+	JMP  ls8
+
+lsdone:
+	VADDPS Y1, Y0, Y0
+	VADDPS Y3, Y2, Y2
+	VADDPS Y2, Y0, Y0
+	HSUM(Y0, X0, X1)
+	VMULSS invD+40(FP), X0, X0
+	VMOVSS X0, m+48(FP)
+	VBROADCASTSS X0, Y14
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	XORQ AX, AX
+
+lq32:
+	MOVQ CX, DX
+	SUBQ AX, DX
+	CMPQ DX, $128
+	JLT  lq8
+	VSUBPS (SI)(AX*1), Y14, Y4
+	VSUBPS 32(SI)(AX*1), Y14, Y5
+	VSUBPS 64(SI)(AX*1), Y14, Y6
+	VSUBPS 96(SI)(AX*1), Y14, Y7
+	VFMADD231PS Y4, Y4, Y0
+	VFMADD231PS Y5, Y5, Y1
+	VFMADD231PS Y6, Y6, Y2
+	VFMADD231PS Y7, Y7, Y3
+	ADDQ $128, AX
+	JMP  lq32
+
+lq8:
+	CMPQ AX, CX
+	JGE  lqdone
+	VSUBPS (SI)(AX*1), Y14, Y4
+	VFMADD231PS Y4, Y4, Y0
+	ADDQ $32, AX
+	JMP  lq8
+
+lqdone:
+	VADDPS Y1, Y0, Y0
+	VADDPS Y3, Y2, Y2
+	VADDPS Y2, Y0, Y0
+	HSUM(Y0, X0, X1)
+	VMULSS invD+40(FP), X0, X0
+	VADDSS eps+44(FP), X0, X0
+	VCVTSS2SD X0, X0, X0
+	VSQRTSD X0, X0, X0
+	MOVQ $0x3ff0000000000000, DX
+	VMOVQ DX, X1
+	VDIVSD X0, X1, X0
+	VCVTSD2SS X0, X0, X0
+	VMOVSS X0, rs+52(FP)
+	VBROADCASTSS X0, Y15
+	XORQ AX, AX
+
+la32:
+	MOVQ CX, DX
+	SUBQ AX, DX
+	CMPQ DX, $128
+	JLT  la8
+	AFF1(0, Y0, Y4)
+	AFF1(32, Y1, Y5)
+	AFF1(64, Y2, Y6)
+	AFF1(96, Y3, Y7)
+	ADDQ $128, AX
+	JMP  la32
+
+la8:
+	CMPQ AX, CX
+	JGE  ladone
+	AFF1(0, Y0, Y4)
+	ADDQ $32, AX
+	JMP  la8
+
+ladone:
+	VZEROUPPER
+	RET

@@ -1,0 +1,32 @@
+//go:build !amd64 || purego
+
+package kernels
+
+// Without the assembly the vector primitives are their Go versions.
+
+func vSum(x []float32) float32                        { return sumGo(x) }
+func vSumSqDev(x []float32, m float32) float32        { return sumSqDevGo(x, m) }
+func vNormAffine(y, x, g, b []float32, m, rs float32) { normAffineGo(y, x, g, b, m, rs) }
+func vNormBwdSums(pg, pb, dy, x, g []float32, m, rs float32) (sd, sdx float32) {
+	return normBwdSumsGo(pg, pb, dy, x, g, m, rs)
+}
+func vNormBwdDx(dx, dy, x, g []float32, m, rs, c1, c2 float32) {
+	normBwdDxGo(dx, dy, x, g, m, rs, c1, c2)
+}
+func vColSum(acc, x []float32, rows, ld, n int) { colSumGo(acc, x, rows, ld, n) }
+func vColSumSqDev(acc, x, mean []float32, rows, ld, n int) {
+	colSumSqDevGo(acc, x, mean, rows, ld, n)
+}
+func vColBwdSums(s1, s2, dy, x, mean []float32, rows, ld, n int) {
+	colBwdSumsGo(s1, s2, dy, x, mean, rows, ld, n)
+}
+func vBNFwdRows(y, x, mean, a, b []float32, rows, ld, n int) {
+	bnFwdRowsGo(y, x, mean, a, b, rows, ld, n)
+}
+func vBNBwdDxRows(dx, dy, x, mean, a, b, c0 []float32, rows, ld, n int) {
+	bnBwdDxRowsGo(dx, dy, x, mean, a, b, c0, rows, ld, n)
+}
+
+func vLayerNormRow(y, x, g, b []float32, invD, eps float32) (m, rs float32) {
+	return layerNormRowGo(y, x, g, b, invD, eps)
+}
