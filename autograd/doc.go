@@ -20,6 +20,27 @@
 // NewInferenceTape returns a tape that records nothing (no gradients, no
 // memory kept for backward), for evaluation and prediction.
 //
+// # Memory: values are valid until Reset
+//
+// A tape owns the buffers of everything made on it: op outputs, the
+// gradients of those outputs, and the state ops keep for their backward
+// pass. Reset takes them all back for the next step, so a training loop
+// that reuses one tape (Reset, forward, Backward, update; repeat) allocates
+// no tensor memory once its first step has run, and an inference loop that
+// resets one tape per batch likewise. The contract:
+//
+//   - the Value and Grad of a Var produced by an op on a tape are valid
+//     until that tape's Reset; after it they hold another step's numbers.
+//     Copy what you keep (a loss, predictions, activations for a plot).
+//   - leaves (NewParam, Const, Input) own their tensors: a leaf's Grad is
+//     allocated once and reused, and nothing of a leaf is taken back.
+//   - a tape that is never Reset behaves as if buffers were ordinary
+//     allocations; dropping a tape frees its pool.
+//
+// The pool keeps the buffers of the largest step seen; a step with smaller
+// shapes (a short last batch) reuses larger buffers rather than adding its
+// own.
+//
 // # Shape errors
 //
 // Inside the tape, a shape mismatch is a programmer error: the op panics with

@@ -8,7 +8,7 @@ import "github.com/resnorm/resnorm/internal/kernels"
 // unary runs a pointwise op: fwd writes y from x, bwd accumulates dx from dy
 // and the saved x and y.
 func (tp *Tape) unary(name string, x *Var, fwd func(y, x []float32), bwd func(dx, dy, x, y []float32)) *Var {
-	out := tp.newVar(x.Shape()...)
+	out := tp.newVarUninit(x.Shape()...) // forward kernels write every element
 	fwd(out.Value.Data, x.Value.Data)
 	tp.record(name, out, []*Var{x}, func() {
 		if gx := grad(x); gx != nil {

@@ -50,24 +50,25 @@ func padOut(in, k, s int, pad Padding) (out, before int) {
 
 // window checks a window op's geometry and resolves it; what names the
 // window's own shape in errors (the conv kernel's shape, or the pool size).
-func window(op string, xs []int, k, strides [2]int, pad Padding, what string) kernels.Window {
+// It is a function so that the message is only formatted for an error.
+func window(op string, xs []int, k, strides [2]int, pad Padding, what func() string) kernels.Window {
 	if len(xs) != 4 {
-		shapePanic(op, "input %v is not NHWC (rank 4); %s", xs, what)
+		shapePanic(op, "input %v is not NHWC (rank 4); %s", xs, what())
 	}
 	if strides[0] < 1 || strides[1] < 1 {
-		shapePanic(op, "strides %v must be positive (input %v, %s)", strides, xs, what)
+		shapePanic(op, "strides %v must be positive (input %v, %s)", strides, xs, what())
 	}
 	if k[0] < 1 || k[1] < 1 {
-		shapePanic(op, "window %v must be positive (input %v, %s)", k, xs, what)
+		shapePanic(op, "window %v must be positive (input %v, %s)", k, xs, what())
 	}
 	if pad != Valid && pad != Same {
-		shapePanic(op, "unknown padding %d (input %v, %s)", int(pad), xs, what)
+		shapePanic(op, "unknown padding %d (input %v, %s)", int(pad), xs, what())
 	}
 	g := kernels.Window{N: xs[0], H: xs[1], W: xs[2], C: xs[3], KH: k[0], KW: k[1], SH: strides[0], SW: strides[1]}
 	g.OH, g.PadTop = padOut(g.H, g.KH, g.SH, pad)
 	g.OW, g.PadLeft = padOut(g.W, g.KW, g.SW, pad)
 	if g.OH < 1 || g.OW < 1 {
-		shapePanic(op, "%s larger than the input %v with %s padding", what, xs, pad)
+		shapePanic(op, "%s larger than the input %v with %s padding", what(), xs, pad)
 	}
 	return g
 }
@@ -80,7 +81,7 @@ func (tp *Tape) Conv2D(x, w, b *Var, strides [2]int, pad Padding) *Var {
 	if len(ws) != 4 {
 		shapePanic(op, "kernel %v is not HWIO (rank 4); input %v", ws, xs)
 	}
-	g := window(op, xs, [2]int{ws[0], ws[1]}, strides, pad, fmt.Sprintf("kernel %v", ws))
+	g := window(op, xs, [2]int{ws[0], ws[1]}, strides, pad, func() string { return fmt.Sprintf("kernel %v", ws) })
 	if ws[2] != g.C {
 		shapePanic(op, "input %v has %d channels but kernel %v expects %d", xs, g.C, ws, ws[2])
 	}
@@ -89,12 +90,12 @@ func (tp *Tape) Conv2D(x, w, b *Var, strides [2]int, pad Padding) *Var {
 		shapePanic(op, "bias %v does not match kernel %v (want [%d]); input %v", b.Value.Shape, ws, cout, xs)
 	}
 	var bd []float32
-	inputs := []*Var{x, w}
+	inputs := append(make([]*Var, 0, 3), x, w)
 	if b != nil {
 		bd = b.Value.Data
 		inputs = append(inputs, b)
 	}
-	out := tp.newVar(g.N, g.OH, g.OW, cout)
+	out := tp.newVarUninit(g.N, g.OH, g.OW, cout) // bias or beta = 0 GEMM sets every element
 	kernels.Conv2DForward(out.Value.Data, x.Value.Data, w.Value.Data, bd, g, cout)
 	tp.record(op, out, inputs, func() {
 		kernels.Conv2DBackward(grad(x), grad(w), grad(b), out.Grad.Data, x.Value.Data, w.Value.Data, g, cout)
@@ -106,9 +107,9 @@ func (tp *Tape) Conv2D(x, w, b *Var, strides [2]int, pad Padding) *Var {
 // padding the padded cells never win (they count as -Inf).
 func (tp *Tape) MaxPool2D(x *Var, pool, strides [2]int, pad Padding) *Var {
 	const op = "MaxPool2D"
-	g := window(op, x.Value.Shape, pool, strides, pad, fmt.Sprintf("pool %v", pool))
-	out := tp.newVar(g.N, g.OH, g.OW, g.C)
-	arg := make([]int32, out.Value.Numel())
+	g := window(op, x.Value.Shape, pool, strides, pad, func() string { return fmt.Sprintf("pool %v", pool) })
+	out := tp.newVarUninit(g.N, g.OH, g.OW, g.C) // every window writes its max and argmax
+	arg := tp.allocInt32(out.Value.Numel())
 	kernels.MaxPool2DForward(out.Value.Data, arg, x.Value.Data, g)
 	tp.record(op, out, []*Var{x}, func() {
 		if dx := grad(x); dx != nil {
@@ -126,7 +127,7 @@ func (tp *Tape) GlobalAvgPool2D(x *Var) *Var {
 		shapePanic(op, "input %v is not a non-empty NHWC tensor", xs)
 	}
 	n, hw, c := xs[0], xs[1]*xs[2], xs[3]
-	out := tp.newVar(n, c)
+	out := tp.newVarUninit(n, c) // the kernel clears each row before summing
 	kernels.GlobalAvgPoolForward(out.Value.Data, x.Value.Data, n, hw, c)
 	tp.record(op, out, []*Var{x}, func() {
 		if dx := grad(x); dx != nil {

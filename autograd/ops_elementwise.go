@@ -70,7 +70,7 @@ func (tp *Tape) binary(name string, op kernels.BinaryOp, a, b *Var) *Var {
 		shapePanic(name, "shapes %v and %v do not broadcast", a.Shape(), b.Shape())
 	}
 	sa, sb := broadcastStrides(a.Shape(), os), broadcastStrides(b.Shape(), os)
-	out := tp.newVar(os...)
+	out := tp.newVarUninit(os...) // Binary writes every element
 	kernels.Binary(op, out.Value.Data, a.Value.Data, b.Value.Data, os, sa, sb)
 	tp.record(name, out, []*Var{a, b}, func() {
 		g := out.Grad.Data
@@ -99,7 +99,8 @@ func (tp *Tape) binary(name string, op kernels.BinaryOp, a, b *Var) *Var {
 				return
 			}
 			so := tensor.Strides(os)
-			tmp := make([]float32, len(g))
+			tmp := tp.scratch(len(g)) // each Binary below overwrites it in full
+			defer tp.unscratch(tmp)
 			if ga != nil { // da = Σ g·b over a's broadcast axes
 				kernels.Binary(kernels.OpMul, tmp, g, b.Value.Data, os, so, sb)
 				kernels.SumInto(ga, tmp, os, sa, 1)
@@ -111,7 +112,8 @@ func (tp *Tape) binary(name string, op kernels.BinaryOp, a, b *Var) *Var {
 		case kernels.OpDiv:
 			// da = g/b; db = −g·a/b² = −(g/b)·out.
 			so := tensor.Strides(os)
-			tmp := make([]float32, len(g))
+			tmp := tp.scratch(len(g)) // overwritten in full by the Binary below
+			defer tp.unscratch(tmp)
 			kernels.Binary(kernels.OpDiv, tmp, g, b.Value.Data, os, so, sb)
 			if ga != nil {
 				kernels.SumInto(ga, tmp, os, sa, 1)
@@ -127,7 +129,7 @@ func (tp *Tape) binary(name string, op kernels.BinaryOp, a, b *Var) *Var {
 
 // AddScalar returns x + s.
 func (tp *Tape) AddScalar(x *Var, s float32) *Var {
-	out := tp.newVar(x.Shape()...)
+	out := tp.newVarUninit(x.Shape()...)
 	kernels.ScaleShift(out.Value.Data, x.Value.Data, 1, s)
 	tp.record("AddScalar", out, []*Var{x}, func() {
 		if gx := grad(x); gx != nil {
@@ -139,7 +141,7 @@ func (tp *Tape) AddScalar(x *Var, s float32) *Var {
 
 // MulScalar returns x * s.
 func (tp *Tape) MulScalar(x *Var, s float32) *Var {
-	out := tp.newVar(x.Shape()...)
+	out := tp.newVarUninit(x.Shape()...)
 	kernels.ScaleShift(out.Value.Data, x.Value.Data, s, 0)
 	tp.record("MulScalar", out, []*Var{x}, func() {
 		if gx := grad(x); gx != nil {

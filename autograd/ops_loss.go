@@ -28,7 +28,7 @@ func lastAxis(op string, x *Var) (rows, c int) {
 // Softmax returns the softmax over the last axis.
 func (tp *Tape) Softmax(x *Var) *Var {
 	rows, c := lastAxis("Softmax", x)
-	out := tp.newVar(x.Shape()...)
+	out := tp.newVarUninit(x.Shape()...)
 	kernels.SoftmaxForward(out.Value.Data, x.Value.Data, rows, c)
 	tp.record("Softmax", out, []*Var{x}, func() {
 		if gx := grad(x); gx != nil {
@@ -41,7 +41,7 @@ func (tp *Tape) Softmax(x *Var) *Var {
 // LogSoftmax returns the log-softmax over the last axis.
 func (tp *Tape) LogSoftmax(x *Var) *Var {
 	rows, c := lastAxis("LogSoftmax", x)
-	out := tp.newVar(x.Shape()...)
+	out := tp.newVarUninit(x.Shape()...)
 	kernels.LogSoftmaxForward(out.Value.Data, x.Value.Data, rows, c)
 	tp.record("LogSoftmax", out, []*Var{x}, func() {
 		if gx := grad(x); gx != nil {
@@ -76,9 +76,11 @@ func (tp *Tape) SoftmaxCrossEntropy(logits *Var, labels []int, ignore int) *Var 
 		}
 		count++
 	}
-	labels = append([]int(nil), labels...) // the caller may reuse its slice before Backward
-	probs := make([]float32, len(logits.Value.Data))
-	losses := make([]float32, rows)
+	labels = tp.copyInts(labels) // the caller may reuse its slice before Backward
+	// Ignored rows leave their probs unwritten, and the backward pass skips
+	// them; every loss is written.
+	probs := tp.allocUninit(len(logits.Value.Data))
+	losses := tp.allocUninit(rows)
 	kernels.CrossEntropyForward(probs, losses, logits.Value.Data, labels, ignore, rows, c)
 	out := tp.newVar()
 	if count > 0 {

@@ -44,8 +44,9 @@ func (tp *Tape) MatMulT(a, b *Var, transA, transB bool) *Var {
 	for _, d := range as[:ra-2] {
 		batch *= d
 	}
-	outShape := append(append([]int{}, as[:ra-2]...), m, n)
-	out := tp.newVar(outShape...)
+	var sb [4]int
+	outShape := append(append(sb[:0], as[:ra-2]...), m, n)
+	out := tp.newVarUninit(outShape...) // every GEMM has beta = 0: it writes all of C
 	lda, ldb := k, n
 	if transA {
 		lda = m

@@ -25,14 +25,15 @@ func (tp *Tape) Dropout(x *Var, rate float32, rng *tensor.RNG) *Var {
 	}
 	// The mask holds 0 or 1/(1-rate); it is drawn serially so that the same
 	// RNG state gives the same mask on any number of threads.
-	mask := make([]float32, x.Value.Numel())
+	mask := tp.allocUninit(x.Value.Numel())
 	keep := 1 / (1 - rate)
 	for i := range mask {
+		mask[i] = 0
 		if rng.Float64() >= float64(rate) {
 			mask[i] = keep
 		}
 	}
-	out := tp.newVar(x.Shape()...)
+	out := tp.newVar(x.Shape()...) // zeroed: MulAcc adds onto it
 	kernels.MulAcc(out.Value.Data, x.Value.Data, mask)
 	tp.record("Dropout", out, []*Var{x}, func() {
 		if gx := grad(x); gx != nil {
@@ -59,8 +60,9 @@ func (tp *Tape) Embedding(table *Var, ids []int, idsShape []int) *Var {
 			shapePanic("Embedding", "id %d at position %d is outside [0, %d) for table %v", id, i, v, ts)
 		}
 	}
-	ids = append([]int(nil), ids...) // the caller may reuse its slice before Backward
-	out := tp.newVar(append(append([]int(nil), idsShape...), d)...)
+	ids = tp.copyInts(ids) // the caller may reuse its slice before Backward
+	// EmbeddingForward copies a row into every position.
+	out := tp.newVarUninit(append(append([]int(nil), idsShape...), d)...)
 	kernels.EmbeddingForward(out.Value.Data, table.Value.Data, ids, d)
 	tp.record("Embedding", out, []*Var{table}, func() {
 		if gt := grad(table); gt != nil {

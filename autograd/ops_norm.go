@@ -67,7 +67,7 @@ func (tp *Tape) BatchNorm(x, gamma, beta *Var, runMean, runVar *tensor.Tensor, c
 		}
 	}
 	var gd, bd []float32
-	inputs := []*Var{x}
+	inputs := append(make([]*Var, 0, 3), x)
 	if gamma != nil {
 		check("gamma", gamma.Value.Shape)
 		gd = gamma.Value.Data
@@ -84,14 +84,14 @@ func (tp *Tape) BatchNorm(x, gamma, beta *Var, runMean, runVar *tensor.Tensor, c
 	check("running mean", runMean.Shape)
 	check("running variance", runVar.Shape)
 
-	mean, rstd := make([]float32, C), make([]float32, C)
+	mean, rstd := tp.alloc(C), tp.alloc(C)
 	training := tp.Training
 	eps := float64(cfg.Epsilon)
 	if training {
 		if M < 2 && cfg.UnbiasedRunningVar {
 			shapePanic(op, "input %v has one value per channel; the unbiased running variance needs more", xs)
 		}
-		variance := make([]float32, C)
+		variance := tp.alloc(C)
 		kernels.BatchNormStats(mean, variance, x.Value.Data, M, C)
 		mom := cfg.Momentum
 		unbias := float32(1)
@@ -109,7 +109,7 @@ func (tp *Tape) BatchNorm(x, gamma, beta *Var, runMean, runVar *tensor.Tensor, c
 			rstd[c] = float32(1 / math.Sqrt(float64(runVar.Data[c])+eps))
 		}
 	}
-	out := tp.newVar(xs...)
+	out := tp.newVarUninit(xs...) // the forward kernels write y in full
 	kernels.BatchNormForward(out.Value.Data, x.Value.Data, mean, rstd, gd, bd, M, C)
 	tp.record(op, out, inputs, func() {
 		kernels.BatchNormBackward(grad(x), grad(gamma), grad(beta), out.Grad.Data, x.Value.Data, mean, rstd, gd, M, C, training)
@@ -166,8 +166,8 @@ func presentVars(vs ...*Var) []*Var {
 func (tp *Tape) LayerNorm(x, gamma, beta *Var, k int, eps float32) *Var {
 	const op = "LayerNorm"
 	R, D := normRows(op, x, k, gamma, beta)
-	out := tp.newVar(x.Value.Shape...)
-	mean, rstd := make([]float32, R), make([]float32, R)
+	out := tp.newVarUninit(x.Value.Shape...)
+	mean, rstd := tp.alloc(R), tp.alloc(R)
 	kernels.LayerNormForward(out.Value.Data, mean, rstd, x.Value.Data, valuesOf(gamma), valuesOf(beta), R, D, eps)
 	tp.record(op, out, presentVars(x, gamma, beta), func() {
 		kernels.LayerNormBackward(grad(x), grad(gamma), grad(beta), out.Grad.Data, x.Value.Data, mean, rstd, valuesOf(gamma), R, D)
@@ -180,8 +180,8 @@ func (tp *Tape) LayerNorm(x, gamma, beta *Var, k int, eps float32) *Var {
 func (tp *Tape) RMSNorm(x, gamma *Var, k int, eps float32) *Var {
 	const op = "RMSNorm"
 	R, D := normRows(op, x, k, gamma)
-	out := tp.newVar(x.Value.Shape...)
-	rstd := make([]float32, R)
+	out := tp.newVarUninit(x.Value.Shape...)
+	rstd := tp.alloc(R)
 	kernels.RMSNormForward(out.Value.Data, rstd, x.Value.Data, valuesOf(gamma), R, D, eps)
 	tp.record(op, out, presentVars(x, gamma), func() {
 		kernels.RMSNormBackward(grad(x), grad(gamma), out.Grad.Data, x.Value.Data, rstd, valuesOf(gamma), R, D)

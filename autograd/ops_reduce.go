@@ -64,14 +64,15 @@ func (tp *Tape) reduce(op string, x *Var, axes []int, keepDims, mean bool) *Var 
 		alpha = 1 / float32(count)
 	}
 	shape := slices.Clone(s)
-	out := tp.newVar(outShape...)
+	out := tp.newVar(outShape...) // zeroed: SumInto adds into it
 	kernels.SumInto(out.Value.Data, x.Value.Data, shape, st, alpha)
 	tp.record(op, out, []*Var{x}, func() {
 		if gx := grad(x); gx != nil {
 			// gx += alpha·broadcast(g): a broadcast add onto itself.
 			g := out.Grad.Data
 			if alpha != 1 {
-				g = make([]float32, len(g))
+				g = tp.scratch(len(g)) // ScaleShift overwrites it
+				defer tp.unscratch(g)
 				kernels.ScaleShift(g, out.Grad.Data, alpha, 0)
 			}
 			kernels.Binary(kernels.OpAdd, gx, gx, g, shape, tensor.Strides(shape), st)

@@ -15,7 +15,7 @@ func (tp *Tape) Reshape(x *Var, shape ...int) *Var {
 	if err != nil {
 		shapePanic("Reshape", "cannot reshape %v to %v", x.Shape(), shape)
 	}
-	out := &Var{Value: t}
+	out := &Var{Value: t, tape: tp} // shares x's buffer; its gradient is the tape's
 	tp.record("Reshape", out, []*Var{x}, func() {
 		if gx := grad(x); gx != nil {
 			kernels.Axpy(gx, 1, out.Grad.Data)
@@ -46,7 +46,7 @@ func (tp *Tape) Permute(x *Var, axes ...int) *Var {
 	for i, p := range perm {
 		outShape[i] = shape[p]
 	}
-	out := tp.newVar(outShape...)
+	out := tp.newVarUninit(outShape...) // a permutation writes every element
 	kernels.Permute(out.Value.Data, x.Value.Data, shape, perm)
 	tp.record("Permute", out, []*Var{x}, func() {
 		if gx := grad(x); gx != nil {
@@ -113,7 +113,7 @@ func (tp *Tape) Concat(axis int, xs ...*Var) *Var {
 	}
 	outShape := append([]int(nil), s0...)
 	outShape[ax] = total
-	out := tp.newVar(outShape...)
+	out := tp.newVarUninit(outShape...) // the slabs tile the output
 	outer, inner := axisView(s0, ax)
 	off := 0
 	offs := make([]int, len(xs))
@@ -157,7 +157,7 @@ func (tp *Tape) Split(x *Var, axis int, sizes ...int) []*Var {
 	for i, n := range sizes {
 		shape := append([]int(nil), s...)
 		shape[ax] = n
-		out := tp.newVar(shape...)
+		out := tp.newVarUninit(shape...)
 		kernels.TakeSlab(out.Value.Data, x.Value.Data, outer, total, off, n, inner, false)
 		o := off
 		tp.record("Split", out, []*Var{x}, func() {

@@ -16,6 +16,13 @@ type Var struct {
 	// Name is optional; parameters carry their layer-qualified name.
 	Name         string
 	requiresGrad bool
+	// tape is set on op outputs: their value and gradient buffers belong
+	// to its pool and are valid until its Reset.
+	tape *Tape
+	// val, gr and shape hold an op output's tensors and shape in place, so
+	// that an output costs one allocation besides its (pooled) buffers.
+	val, gr tensor.Tensor
+	shape   [4]int
 }
 
 // NewParam wraps t as a trainable leaf: gradients flow into it.
@@ -59,6 +66,10 @@ type Record struct {
 type Tape struct {
 	records   []Record
 	inference bool
+	// Buffers of op outputs, gradients and saved state, reused after Reset.
+	f32  bufPool[float32]
+	i32  bufPool[int32]
+	ints bufPool[int]
 	// Training tells ops whose behaviour differs between training and
 	// inference (dropout, batch norm) which to do. NewTape sets it true,
 	// NewInferenceTape false.
@@ -78,10 +89,16 @@ func (tp *Tape) Recording() bool { return !tp.inference }
 // Records returns the ops recorded so far, in execution order.
 func (tp *Tape) Records() []Record { return tp.records }
 
-// Reset forgets every record so the tape can serve another step.
+// Reset forgets every record so the tape can serve another step, and takes
+// back every buffer it handed out: the values and gradients of all Vars
+// made on this tape since the last Reset become invalid (see the package
+// doc). The buffers are kept for the next step; drop the tape to free them.
 func (tp *Tape) Reset() {
 	clear(tp.records)
 	tp.records = tp.records[:0]
+	tp.f32.release()
+	tp.i32.release()
+	tp.ints.release()
 }
 
 // record registers out as produced by op from inputs. The output requires a
@@ -103,22 +120,147 @@ func (tp *Tape) record(op string, out *Var, inputs []*Var, backward func()) {
 	}
 }
 
-// newVar allocates an output Var of the given shape. All op outputs come
-// from here so buffer reuse can be added in one place.
+// newVar returns an op output of the given shape, zeroed, with its buffer
+// from the tape's pool.
 func (tp *Tape) newVar(shape ...int) *Var {
-	return &Var{Value: tensor.New(shape...)}
+	v := tp.newVarUninit(shape...)
+	clear(v.Value.Data)
+	return v
 }
 
+// newVarUninit is newVar without the zeroing, for ops whose forward kernel
+// provably writes every element of the output.
+func (tp *Tape) newVarUninit(shape ...int) *Var {
+	v := tp.wrap(shape, nil)
+	v.val.Data = tp.f32.get(tensor.Numel(shape))
+	return v
+}
+
+// wrap returns an output Var of this tape holding data (not copied; the
+// caller owns it) under a copy of shape.
+func (tp *Tape) wrap(shape []int, data []float32) *Var {
+	v := &Var{tape: tp}
+	s := v.shape[:0]
+	if len(shape) > len(v.shape) {
+		s = make([]int, 0, len(shape))
+	}
+	v.val = tensor.Tensor{Shape: append(s, shape...), Data: data}
+	v.Value = &v.val
+	return v
+}
+
+// alloc returns a zeroed buffer of n float32s valid until Reset, for state
+// an op keeps for its backward pass.
+func (tp *Tape) alloc(n int) []float32 {
+	b := tp.f32.get(n)
+	clear(b)
+	return b
+}
+
+// allocUninit is alloc without the zeroing: only for a buffer that the
+// kernel filling it provably writes wherever it is later read.
+func (tp *Tape) allocUninit(n int) []float32 { return tp.f32.get(n) }
+
+// copyInts returns a copy of s valid until Reset (labels and ids the
+// caller may reuse before Backward).
+func (tp *Tape) copyInts(s []int) []int {
+	b := tp.ints.get(len(s))
+	copy(b, s)
+	return b
+}
+
+// allocInt32 returns a buffer of n int32s with unspecified contents, valid
+// until Reset (argmax indices, which the forward kernel writes in full).
+func (tp *Tape) allocInt32(n int) []int32 { return tp.i32.get(n) }
+
+// scratch lends a buffer of n float32s with unspecified contents, for a
+// temporary inside one backward closure that the closure overwrites before
+// reading; give it back with unscratch before the closure returns.
+func (tp *Tape) scratch(n int) []float32 { return tp.f32.take(n) }
+
+// unscratch returns a buffer lent by scratch.
+func (tp *Tape) unscratch(b []float32) { tp.f32.put(b) }
+
 // grad returns v's gradient slice for accumulation, allocating a zeroed one
-// on first use; nil when v takes no gradient (so kernels can skip work).
+// on first use (from v's tape's pool for op outputs); nil when v takes no
+// gradient (so kernels can skip work).
 func grad(v *Var) []float32 {
 	if v == nil || !v.requiresGrad {
 		return nil
 	}
 	if v.Grad == nil {
-		v.Grad = tensor.New(v.Value.Shape...)
+		if v.tape == nil {
+			v.Grad = tensor.New(v.Value.Shape...)
+		} else {
+			v.gr = tensor.Tensor{Shape: v.Value.Shape, Data: v.tape.alloc(v.Value.Numel())}
+			v.Grad = &v.gr
+		}
 	}
 	return v.Grad.Data
+}
+
+// bufPool hands out buffers for one step at a time and takes them all back
+// at release. A request gets the free buffer of exactly its size when there
+// is one (always, in a steady state whose steps repeat the same shapes),
+// else the smallest larger one (a short last batch reuses a full batch's
+// buffers), else a new one. Contents are unspecified.
+type bufPool[T float32 | int32 | int] struct {
+	free map[int][][]T // free buffers by capacity
+	used [][]T         // handed out since the last release, each once
+}
+
+// get returns a buffer of length n that stays out of the pool until release.
+func (p *bufPool[T]) get(n int) []T {
+	b := p.take(n)
+	if cap(b) > 0 {
+		p.used = append(p.used, b)
+	}
+	return b
+}
+
+// take returns a buffer of length n that its caller gives back with put.
+func (p *bufPool[T]) take(n int) []T {
+	if n == 0 {
+		return []T{}
+	}
+	c := n
+	if len(p.free[c]) == 0 {
+		c = 0
+		for k, l := range p.free {
+			if k > n && len(l) > 0 && (c == 0 || k < c) {
+				c = k
+			}
+		}
+		if c == 0 {
+			return make([]T, n)
+		}
+	}
+	l := p.free[c]
+	b := l[len(l)-1]
+	l[len(l)-1] = nil
+	p.free[c] = l[:len(l)-1]
+	return b[:n]
+}
+
+// put makes b (from take) free again.
+func (p *bufPool[T]) put(b []T) {
+	c := cap(b)
+	if c == 0 {
+		return
+	}
+	if p.free == nil {
+		p.free = make(map[int][][]T)
+	}
+	p.free[c] = append(p.free[c], b[:c])
+}
+
+// release makes every buffer handed out by get free again.
+func (p *bufPool[T]) release() {
+	for _, b := range p.used {
+		p.put(b)
+	}
+	clear(p.used)
+	p.used = p.used[:0]
 }
 
 // Backward runs the recorded ops in reverse from loss, which must hold a
@@ -128,7 +270,8 @@ func (tp *Tape) Backward(loss *Var) error {
 	if loss.Value.Numel() != 1 {
 		return fmt.Errorf("autograd: Backward needs a scalar loss, got shape %v", loss.Value.Shape)
 	}
-	return tp.BackwardWith(loss, tensor.Full(1, loss.Value.Shape...))
+	one := [1]float32{1}
+	return tp.backward(loss, one[:])
 }
 
 // BackwardWith back-propagates a given output gradient (a vector–Jacobian
@@ -140,11 +283,19 @@ func (tp *Tape) BackwardWith(out *Var, seed *tensor.Tensor) error {
 	if !tensor.SameShape(out.Value.Shape, seed.Shape) {
 		return fmt.Errorf("autograd: output gradient shape %v does not match output %v", seed.Shape, out.Value.Shape)
 	}
+	return tp.backward(out, seed.Data)
+}
+
+// backward runs the records in reverse from out, seeded with seed.
+func (tp *Tape) backward(out *Var, seed []float32) error {
+	if tp.inference {
+		return errors.New("autograd: Backward on an inference tape")
+	}
 	if !out.requiresGrad {
 		return errors.New("autograd: output does not depend on anything that requires a gradient")
 	}
 	g := grad(out)
-	for i, v := range seed.Data {
+	for i, v := range seed {
 		g[i] += v
 	}
 	for i := len(tp.records) - 1; i >= 0; i-- {

@@ -340,9 +340,10 @@ func Evaluate(m *nn.Model, ds *data.Dataset, batchSize int) (Result, error) {
 	}
 	var lossSum float64
 	correct := 0
+	tp := autograd.NewInferenceTape() // one tape: its buffers serve every batch
 	for it.Next() {
 		xb, yb := it.Batch()
-		tp := autograd.NewInferenceTape()
+		tp.Reset()
 		logits, err := forwardLogits(m, &nn.Context{Tape: tp}, xb)
 		if err != nil {
 			return Result{}, err
@@ -378,9 +379,11 @@ func Predict(m *nn.Model, x *tensor.Tensor, batchSize int) (*tensor.Tensor, erro
 	}
 	var out *tensor.Tensor
 	row := 0
+	tp := autograd.NewInferenceTape() // one tape: its buffers serve every batch
 	for it.Next() {
 		xb, _ := it.Batch()
-		y, err := m.Forward(autograd.NewInferenceTape(), autograd.Const(xb))
+		tp.Reset() // y of the previous batch has been copied out
+		y, err := m.Forward(tp, autograd.Const(xb))
 		if err != nil {
 			return nil, err
 		}

@@ -120,7 +120,9 @@ func Conv2DForward(y, x, w, b []float32, g Window, cout int) {
 		return
 	}
 	chunk := g.convChunk()
-	cols := make([]float32, chunk*g.OH*g.OW*K)
+	buf := f32Scratch.get(chunk * g.OH * g.OW * K) // Im2col writes every element it is read at
+	defer f32Scratch.put(buf)
+	cols := *buf
 	for n0 := 0; n0 < g.N; n0 += chunk {
 		n1 := min(n0+chunk, g.N)
 		rows := (n1 - n0) * g.OH * g.OW
@@ -152,7 +154,11 @@ func Conv2DBackward(dx, dw, db, dy, x, w []float32, g Window, cout int) {
 		return
 	}
 	chunk := g.convChunk()
-	cols := make([]float32, chunk*g.OH*g.OW*K)
+	// Im2col and the beta = 0 GEMM overwrite the rows they fill before any
+	// read, so the scratch needs no clearing.
+	buf := f32Scratch.get(chunk * g.OH * g.OW * K)
+	defer f32Scratch.put(buf)
+	cols := *buf
 	for n0 := 0; n0 < g.N; n0 += chunk {
 		n1 := min(n0+chunk, g.N)
 		rows := (n1 - n0) * g.OH * g.OW
@@ -174,7 +180,9 @@ func Conv2DBackward(dx, dw, db, dy, x, w []float32, g Window, cout int) {
 func ColSumsAcc(dst, a []float32, rows, cols int) {
 	grain := Grain(cols, 1<<14)
 	chunks := (rows + grain - 1) / grain
-	part := make([]float64, chunks*cols)
+	pp := f64Scratch.getZeroed(chunks * cols)
+	defer f64Scratch.put(pp)
+	part := *pp
 	ParallelFor(rows, grain, func(lo, hi int) {
 		p := part[lo/grain*cols:][:cols]
 		for i := lo; i < hi; i++ {

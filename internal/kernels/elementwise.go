@@ -30,8 +30,15 @@ const elemGrain = 1 << 15
 // shorter shape and the strides for each operand. Merging keeps the
 // row-major order of elements, so results are unchanged.
 func mergeAxes(shape []int, strides ...[]int) ([]int, [][]int) {
-	ms := make([]int, 0, len(shape))
+	// One backing array for the shape and every operand's strides, so the
+	// appends below never reallocate.
+	r := len(shape)
+	buf := make([]int, r*(1+len(strides)))
+	ms := buf[:0:r]
 	mst := make([][]int, len(strides))
+	for k := range mst {
+		mst[k] = buf[(k+1)*r : (k+1)*r : (k+2)*r]
+	}
 	for i, d := range shape {
 		if d == 1 {
 			continue

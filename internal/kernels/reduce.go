@@ -73,17 +73,22 @@ func SumInto(dst, src []float32, shape, ds []int, alpha float32) {
 }
 
 // colSums adds alpha·Σ_r src[r·n+c0+j] to dst[j] for each j, summing rows in
-// order.
+// order. Columns go in blocks through an accumulator on the stack, so the
+// call allocates nothing (it runs once per parallel chunk).
 func colSums(dst, src []float32, rows, n, c0 int, alpha float32) {
-	acc := make([]float32, len(dst))
-	for r := 0; r < rows; r++ {
-		row := src[r*n+c0 : r*n+c0+len(dst)]
-		for j, v := range row {
-			acc[j] += v
+	var buf [256]float32
+	for j0 := 0; j0 < len(dst); j0 += len(buf) {
+		acc := buf[:min(len(buf), len(dst)-j0)]
+		clear(acc)
+		for r := 0; r < rows; r++ {
+			row := src[r*n+c0+j0:][:len(acc)]
+			for j, v := range row {
+				acc[j] += v
+			}
 		}
-	}
-	for j, v := range acc {
-		dst[j] += alpha * v
+		for j, v := range acc {
+			dst[j0+j] += alpha * v
+		}
 	}
 }
 
