@@ -30,11 +30,12 @@ func bnColReduce(M, C, k int, red func(acc [][]float32, lo, rows int)) [][]float
 	part := make([]float64, chunks*k*C)
 	tmp := getScratch(chunks * k * C)
 	defer putScratch(tmp)
+	accs := make([][]float32, chunks*k) // slice headers made once per call, not per chunk
 	ParallelFor(M, grain, func(lo, hi int) {
 		ch := lo / grain
 		p := part[ch*k*C:][:k*C]
 		t := (*tmp)[ch*k*C:][:k*C]
-		acc := make([][]float32, k)
+		acc := accs[ch*k:][:k]
 		for q := range k {
 			acc[q] = t[q*C : q*C+C]
 		}
