@@ -1,0 +1,50 @@
+package main
+
+import (
+	"slices"
+	"testing"
+)
+
+func TestParseGo(t *testing.T) {
+	out := []byte(`goos: linux
+BenchmarkE2E/cnn_train_b32-2         	     100	  17733883 ns/op	      1804 samples/s	39568264 B/op	     561 allocs/op
+BenchmarkE2E/bert_train-2            	       3	 209561185 ns/op	       209.6 ms/iter	176241712 B/op	     749 allocs/op
+BenchmarkE2E/bert_forward            	       3	 209561185 ns/op	       76.95 ms/iter
+PASS
+`)
+	res := results{}
+	if err := parseGo(out, res); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][]float64{"cnn_train_b32": {1804}, "bert_train": {209.6}, "bert_forward": {76.95}}
+	for k, v := range want {
+		if !slices.Equal(res["resnorm"][k], v) {
+			t.Errorf("%s: got %v, want %v", k, res["resnorm"][k], v)
+		}
+	}
+	if got := res[allocsSide]["bert_train"]; !slices.Equal(got, []float64{749}) {
+		t.Errorf("bert_train allocs/op: got %v, want [749]", got)
+	}
+	if len(res["resnorm"]) != len(want) {
+		t.Errorf("got workloads %v, want %v", res["resnorm"], want)
+	}
+	if err := parseGo([]byte("PASS\n"), results{}); err == nil {
+		t.Error("output without results parsed without error")
+	}
+}
+
+func TestStats(t *testing.T) {
+	for _, c := range []struct {
+		xs          []float64
+		med, lo, hi float64
+	}{
+		{[]float64{3}, 3, 3, 3},
+		{[]float64{5, 1, 3}, 3, 1, 5},
+		{[]float64{4, 1, 2, 3}, 2.5, 1, 4},
+	} {
+		med, lo, hi := stats(c.xs)
+		if med != c.med || lo != c.lo || hi != c.hi {
+			t.Errorf("stats(%v) = %g, %g, %g; want %g, %g, %g", c.xs, med, lo, hi, c.med, c.lo, c.hi)
+		}
+	}
+}
