@@ -9,7 +9,8 @@ import (
 	"github.com/resnorm/resnorm/train"
 )
 
-// Train the source document's CNN on part of MNIST and evaluate it. With
+// Train the source document's CNN on part of MNIST and evaluate it (the
+// 250 steps also let BatchNorm's moving statistics, momentum 0.99, settle). With
 // Progress set (e.g. to os.Stdout) Fit shows a Keras-style progress bar;
 // with RunDir set it writes resumable checkpoints.
 func ExampleFit() {
@@ -21,7 +22,7 @@ func ExampleFit() {
 	if err != nil {
 		panic(err)
 	}
-	hist, err := train.Fit(m, optim.NewAdam(1e-3), trainSet.Slice(0, 2000), train.Config{Epochs: 1, BatchSize: 32, Seed: 1})
+	hist, err := train.Fit(m, optim.NewAdam(1e-3), trainSet.Slice(0, 4000), train.Config{Epochs: 1, BatchSize: 16, Seed: 1})
 	if err != nil {
 		panic(err)
 	}
@@ -30,7 +31,7 @@ func ExampleFit() {
 		panic(err)
 	}
 	fmt.Println("epochs:", len(hist.Epochs))
-	fmt.Println("better than chance:", res.Accuracy > 0.3)
+	fmt.Println("better than chance:", res.Accuracy > 0.5)
 	// Output:
 	// epochs: 1
 	// better than chance: true
