@@ -36,6 +36,18 @@ type runSpec struct {
 	DataDir         string  `json:"data_dir,omitempty"`
 	Limit           int     `json:"limit,omitempty"`
 	CheckpointEvery int     `json:"checkpoint_every"`
+	// InputShape is the data's sample shape the model was built for.
+	InputShape []int `json:"input_shape,omitempty"`
+}
+
+// buildModel builds the run's model for its data: the ResNets adapt to the
+// input shape (e.g. 28x28x1 MNIST); the MNIST models are fixed at 28x28x1.
+func buildModel(s runSpec) (*nn.Model, error) {
+	o := models.Options{Seed: s.Seed, Classes: data.MNISTClasses}
+	if strings.Contains(s.Model, "resnet") || strings.HasPrefix(s.Model, "plain") {
+		o.InputShape = s.InputShape
+	}
+	return models.New(s.Model, o)
 }
 
 const runSpecFile = "run.json"
@@ -86,8 +98,7 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 	if dir == "" {
 		dir = filepath.Join("runs", time.Now().Format("20060102-150405"))
 	}
-	m, err := models.ByName(s.Model, s.Seed)
-	if err != nil {
+	if _, err := buildModel(s); err != nil { // a bad model name fails before the data load
 		return err
 	}
 	opt, err := optim.New(s.Optimizer, s.LR)
@@ -103,6 +114,11 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 	}
 	if s.Limit > 0 && s.Limit < trainSet.Len() {
 		trainSet = trainSet.Slice(0, s.Limit)
+	}
+	s.InputShape = trainSet.SampleShape()
+	m, err := buildModel(s)
+	if err != nil {
+		return err
 	}
 	steps := s.Epochs * ((trainSet.Len() - int(float64(trainSet.Len())*s.ValSplit) + s.BatchSize - 1) / s.BatchSize)
 	sched, err := schedule(s, steps)
@@ -239,7 +255,7 @@ func readRun(dir string) (runSpec, *nn.Model, error) {
 	if err := json.Unmarshal(b, &s); err != nil {
 		return s, nil, fmt.Errorf("%s: %s is corrupt: %w", dir, runSpecFile, err)
 	}
-	m, err := models.ByName(s.Model, s.Seed)
+	m, err := buildModel(s)
 	if err != nil {
 		return s, nil, err
 	}
