@@ -96,9 +96,15 @@ func (tp *Tape) Conv2D(x, w, b *Var, strides [2]int, pad Padding) *Var {
 		inputs = append(inputs, b)
 	}
 	out := tp.newVarUninit(g.N, g.OH, g.OW, cout) // bias or beta = 0 GEMM sets every element
-	kernels.Conv2DForward(out.Value.Data, x.Value.Data, w.Value.Data, bd, g, cout)
+	// Keep the column matrix for the weight gradient rather than building
+	// it again in the backward pass (Im2col writes all of it).
+	var cols []float32
+	if n := kernels.ConvColsLen(g, cout); n > 0 && tp.Recording() && w.requiresGrad {
+		cols = tp.allocUninit(n)
+	}
+	kernels.Conv2DForwardSave(out.Value.Data, cols, x.Value.Data, w.Value.Data, bd, g, cout)
 	tp.record(op, out, inputs, func() {
-		kernels.Conv2DBackward(grad(x), grad(w), grad(b), out.Grad.Data, x.Value.Data, w.Value.Data, g, cout)
+		kernels.Conv2DBackwardSaved(grad(x), grad(w), grad(b), out.Grad.Data, x.Value.Data, cols, w.Value.Data, g, cout)
 	})
 	return out
 }

@@ -193,3 +193,25 @@ func TestPredictAndEvaluateReuseOneTape(t *testing.T) {
 		t.Fatalf("Evaluate: loss %g accuracy %g; from the predictions: %g, %g", res.Loss, res.Accuracy, lossSum/n, float64(correct)/n)
 	}
 }
+
+// BenchmarkPredict times seed-CNN inference (Predict, one inference tape
+// reused per batch) on 1000 samples per batch:
+// go test ./train/ -run X -bench Predict
+func BenchmarkPredict(b *testing.B) {
+	m, err := models.SeedCNN(1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	const n = 1000
+	x := tensor.RandUniform(tensor.NewRNG(7), 0, 1, n, 28, 28, 1)
+	if _, err := Predict(m, x, n); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := Predict(m, x, n); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N*n)/b.Elapsed().Seconds(), "samples/s")
+}

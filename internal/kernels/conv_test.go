@@ -154,3 +154,162 @@ func TestConvChunking(t *testing.T) {
 		}
 	}
 }
+
+// naiveConvDW is the weight gradient of naiveConv for output gradient dy.
+func naiveConvDW(x, dy []float32, g Window, cout int) []float64 {
+	dw := make([]float64, g.KH*g.KW*g.C*cout)
+	for n := 0; n < g.N; n++ {
+		for oh := 0; oh < g.OH; oh++ {
+			for ow := 0; ow < g.OW; ow++ {
+				for kh := 0; kh < g.KH; kh++ {
+					for kw := 0; kw < g.KW; kw++ {
+						ih, iw := oh*g.SH-g.PadTop+kh, ow*g.SW-g.PadLeft+kw
+						if ih < 0 || ih >= g.H || iw < 0 || iw >= g.W {
+							continue
+						}
+						for c := 0; c < g.C; c++ {
+							xv := float64(x[((n*g.H+ih)*g.W+iw)*g.C+c])
+							for co := 0; co < cout; co++ {
+								dw[((kh*g.KW+kw)*g.C+c)*cout+co] += xv * float64(dy[((n*g.OH+oh)*g.OW+ow)*cout+co])
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+	return dw
+}
+
+// TestConvSmallK: one- and three-channel windows with cout a multiple of 8
+// take the small-K path (no column matrix); forward and weight gradient
+// match the naive convolution, the input gradient (im2col path) still
+// comes out, and the weight gradient is bit-identical for any GOMAXPROCS.
+func TestConvSmallK(t *testing.T) {
+	geoms := []Window{
+		{N: 3, H: 28, W: 28, C: 1, KH: 3, KW: 3, SH: 2, SW: 2, OH: 14, OW: 14}, // the seed CNN's first conv
+		{N: 2, H: 9, W: 7, C: 3, KH: 3, KW: 3, SH: 1, SW: 1, PadTop: 1, PadLeft: 1, OH: 9, OW: 7},
+		{N: 2, H: 6, W: 5, C: 1, KH: 2, KW: 3, SH: 1, SW: 2, OH: 5, OW: 2},
+	}
+	r := rand.New(rand.NewPCG(13, 14))
+	for i, g := range geoms {
+		for _, cout := range []int{8, 64, 72} {
+			if !g.smallK(cout) && smallKAsm(cout) {
+				t.Fatalf("geom %d cout %d: small-K path not taken", i, cout)
+			}
+			x := randSlice(r, g.N*g.H*g.W*g.C)
+			w := randSlice(r, g.KH*g.KW*g.C*cout)
+			b := randSlice(r, cout)
+			want := naiveConv(x, w, b, g, cout)
+			got := make([]float32, len(want))
+			Conv2DForward(got, x, w, b, g, cout)
+			for j := range want {
+				if d := got[j] - want[j]; d > 1e-4 || d < -1e-4 {
+					t.Fatalf("geom %d cout %d: y[%d] = %g, want %g", i, cout, j, got[j], want[j])
+				}
+			}
+			dy := randSlice(r, len(want))
+			wantDW := naiveConvDW(x, dy, g, cout)
+			run := func(procs int) (dx, dw []float32) {
+				defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+				dx, dw = make([]float32, len(x)), make([]float32, len(w))
+				for j := range dw {
+					dw[j] = 1 // accumulates
+				}
+				Conv2DBackward(dx, dw, nil, dy, x, w, g, cout)
+				return dx, dw
+			}
+			dx1, dw1 := run(1)
+			dx4, dw4 := run(4)
+			for j := range dw1 {
+				if dw1[j] != dw4[j] || dx1[j%len(dx1)] != dx4[j%len(dx4)] {
+					t.Fatalf("geom %d cout %d: gradients differ between 1 and 4 threads at %d", i, cout, j)
+				}
+				if d := float64(dw1[j]) - 1 - wantDW[j]; d > 1e-3 || d < -1e-3 {
+					t.Fatalf("geom %d cout %d: dw[%d] = %g, want %g", i, cout, j, dw1[j]-1, wantDW[j])
+				}
+			}
+			// dx by the adjoint identity: <dx, x'> = <dy, conv(x', w)> (no bias).
+			xp := randSlice(r, len(x))
+			yp := naiveConv(xp, w, nil, g, cout)
+			var lhs, rhs float64
+			for j := range xp {
+				lhs += float64(dx1[j]) * float64(xp[j])
+			}
+			for j := range yp {
+				rhs += float64(dy[j]) * float64(yp[j])
+			}
+			if d := lhs - rhs; d > 1e-2*max(1, rhs, -rhs) || d < -1e-2*max(1, rhs, -rhs) {
+				t.Fatalf("geom %d cout %d: <dx, x'> = %g, <dy, conv x'> = %g", i, cout, lhs, rhs)
+			}
+		}
+	}
+}
+
+// TestConvSavedCols: keeping the forward's column matrix for the backward
+// pass gives the same output, and gradients equal up to the GEMM's
+// summation order (one GEMM over the batch instead of one per chunk).
+func TestConvSavedCols(t *testing.T) {
+	r := rand.New(rand.NewPCG(15, 16))
+	defer func(old int) { colsBudget = old }(colsBudget)
+	colsBudget = 100 // several chunks without saved columns
+	for i, g := range convGeoms {
+		cout := 5
+		n := ConvColsLen(g, cout)
+		if (n == 0) != g.direct() {
+			t.Fatalf("geom %d: ConvColsLen = %d", i, n)
+		}
+		x := randSlice(r, g.N*g.H*g.W*g.C)
+		w := randSlice(r, g.KH*g.KW*g.C*cout)
+		b := randSlice(r, cout)
+		dy := randSlice(r, g.N*g.OH*g.OW*cout)
+		y1, y2 := make([]float32, len(dy)), make([]float32, len(dy))
+		cols := randSlice(r, n) // garbage: the forward overwrites it
+		Conv2DForward(y1, x, w, b, g, cout)
+		Conv2DForwardSave(y2, cols, x, w, b, g, cout)
+		dx1, dw1, db1 := make([]float32, len(x)), make([]float32, len(w)), make([]float32, cout)
+		dx2, dw2, db2 := make([]float32, len(x)), make([]float32, len(w)), make([]float32, cout)
+		Conv2DBackward(dx1, dw1, db1, dy, x, w, g, cout)
+		Conv2DBackwardSaved(dx2, dw2, db2, dy, x, cols, w, g, cout)
+		for k, p := range [][2][]float32{{y1, y2}, {dx1, dx2}, {dw1, dw2}, {db1, db2}} {
+			for j := range p[0] {
+				if d := p[0][j] - p[1][j]; d > 1e-4 || d < -1e-4 {
+					t.Fatalf("geom %d result %d[%d]: %g recomputed, %g saved", i, k, j, p[0][j], p[1][j])
+				}
+			}
+		}
+	}
+}
+
+// TestColSumsAcc: column sums against float64, on widths that use the
+// vector loop, its Go tail, or only the tail, and enough rows for several
+// blocks and chunks; bit-identical for any GOMAXPROCS.
+func TestColSumsAcc(t *testing.T) {
+	r := rand.New(rand.NewPCG(17, 18))
+	for _, cols := range []int{1, 3, 13, 64} {
+		rows := 3000
+		a := randSlice(r, rows*cols)
+		run := func(procs int) []float32 {
+			defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+			dst := make([]float32, cols)
+			for j := range dst {
+				dst[j] = 2
+			}
+			ColSumsAcc(dst, a, rows, cols)
+			return dst
+		}
+		got, got4 := run(1), run(4)
+		for j := range cols {
+			want := 2.0
+			for i := range rows {
+				want += float64(a[i*cols+j])
+			}
+			if d := float64(got[j]) - want; d > 1e-3 || d < -1e-3 {
+				t.Errorf("cols %d: sum[%d] = %g, want %g", cols, j, got[j], want)
+			}
+			if got[j] != got4[j] {
+				t.Errorf("cols %d: sum[%d] = %g with 1 thread, %g with 4", cols, j, got[j], got4[j])
+			}
+		}
+	}
+}

@@ -81,15 +81,18 @@ type AdamParams struct {
 // the square root, as in PyTorch.
 func AdamUpdate(p, g, m, v []float32, a AdamParams) {
 	if len(p) <= optimGrain {
-		adamUpdate(p, g, m, v, a)
+		vAdam(p, g, m, v, a)
 		return
 	}
 	ParallelFor(len(p), optimGrain, func(lo, hi int) {
-		adamUpdate(p[lo:hi], g[lo:hi], m[lo:hi], v[lo:hi], a)
+		vAdam(p[lo:hi], g[lo:hi], m[lo:hi], v[lo:hi], a)
 	})
 }
 
-func adamUpdate(p, g, m, v []float32, a AdamParams) {
+// adamUpdateGo is the scalar update; vAdam (vec_amd64.s) computes the same
+// operations in the same order, eight lanes at a time, so its bits equal
+// these.
+func adamUpdateGo(p, g, m, v []float32, a AdamParams) {
 	g, m, v = g[:len(p)], m[:len(p)], v[:len(p)]
 	c1, c2 := a.OneMinusB1, a.OneMinusB2
 	for i := range p {

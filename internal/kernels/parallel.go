@@ -54,6 +54,7 @@ type pfJob struct {
 	fn               func(lo, hi int)
 	n, grain, chunks int
 	next             atomic.Int64
+	finished         atomic.Int64 // pool workers done with this job
 	wg               sync.WaitGroup
 }
 
@@ -107,6 +108,7 @@ func (w *poolWorker) loop() {
 			w.parked.Store(false)
 		}
 		j.work()
+		j.finished.Add(1)
 		j.wg.Done()
 	}
 }
@@ -134,11 +136,22 @@ func (p *workerPool) run(n, grain, chunks, workers int, fn func(lo, hi int)) {
 	j := &p.job
 	j.fn, j.n, j.grain, j.chunks = fn, n, grain, chunks
 	j.next.Store(0)
+	j.finished.Store(0)
 	j.wg.Add(workers - 1)
 	for _, w := range p.workers[:workers-1] {
 		w.give(j)
 	}
 	j.work()
+	// The workers are finishing their last chunks: wait for them spinning
+	// before blocking, because a blocked caller gives up its thread, and
+	// waking a sleeping thread takes longer than most chunks (tens of µs
+	// in a VM), which made short memory-bound kernels slower on two
+	// threads than on one.
+	for i := 0; i < poolSpin && j.finished.Load() < int64(workers-1); i++ {
+		if i%1024 == 1023 {
+			runtime.Gosched()
+		}
+	}
 	j.wg.Wait()
 	j.fn = nil // do not keep the caller's closure alive
 }

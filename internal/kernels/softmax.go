@@ -4,33 +4,22 @@ import "math"
 
 // Softmax, log-softmax and sparse softmax cross-entropy over the last axis,
 // viewed as rows × c. All subtract the row maximum before exponentiating
-// (so no exp overflows) and sum the exponentials in float64.
+// (so no exp overflows). Rows run through vector primitives (act_amd64.s,
+// Go twins below): a float32 exp good to ~1 ulp (gelu.go's expf), flushed
+// to 0 below e^-86.5, and float32 sums in a fixed order.
 
 // softmaxRow writes y = softmax(x) for one row and returns log Σ exp(x-max)
 // and the max, which log-softmax and cross-entropy reuse.
 func softmaxRow(y, x []float32) (logSum, max float64) {
-	max = math.Inf(-1)
-	for _, v := range x {
-		if float64(v) > max {
-			max = float64(v)
-		}
-	}
-	var s float64
-	for j, v := range x {
-		e := math.Exp(float64(v) - max)
-		y[j] = float32(e)
-		s += e
-	}
-	inv := 1 / s
-	for j := range y {
-		y[j] = float32(float64(y[j]) * inv)
-	}
-	return math.Log(s), max
+	m := actMax(x)
+	s := actExpSubSum(y, x, m)
+	actScale(y, 1/s)
+	return math.Log(float64(s)), float64(m)
 }
 
 // SoftmaxForward writes y = softmax(x) row by row; x, y are rows × c.
 func SoftmaxForward(y, x []float32, rows, c int) {
-	ParallelFor(rows, Grain(c, actGrain), func(lo, hi int) {
+	ParallelFor(rows, Grain(c, elemGrain), func(lo, hi int) {
 		for r := lo; r < hi; r++ {
 			softmaxRow(y[r*c:r*c+c], x[r*c:r*c+c])
 		}
@@ -41,26 +30,21 @@ func SoftmaxForward(y, x []float32, rows, c int) {
 func SoftmaxBackward(dx, dy, y []float32, rows, c int) {
 	ParallelFor(rows, Grain(c, elemGrain), func(lo, hi int) {
 		for r := lo; r < hi; r++ {
-			g, yr, d := dy[r*c:r*c+c], y[r*c:r*c+c], dx[r*c:r*c+c]
-			var dot float64
-			for j, v := range g {
-				dot += float64(v) * float64(yr[j])
-			}
-			for j := range d {
-				d[j] += yr[j] * (g[j] - float32(dot))
-			}
+			g, yr := dy[r*c:r*c+c], y[r*c:r*c+c]
+			actSoftmaxBwd(dx[r*c:r*c+c], g, yr, actDot(g, yr))
 		}
 	})
 }
 
 // LogSoftmaxForward writes y = x − max − log Σ exp(x − max), row by row.
 func LogSoftmaxForward(y, x []float32, rows, c int) {
-	ParallelFor(rows, Grain(c, actGrain), func(lo, hi int) {
+	ParallelFor(rows, Grain(c, elemGrain), func(lo, hi int) {
 		for r := lo; r < hi; r++ {
 			xr, yr := x[r*c:r*c+c], y[r*c:r*c+c]
-			ls, m := softmaxRow(yr, xr) // yr is scratch here
+			m := actMax(xr)
+			sh := float32(float64(m) + math.Log(float64(actExpSubSum(yr, xr, m)))) // yr is scratch here
 			for j, v := range xr {
-				yr[j] = float32(float64(v) - m - ls)
+				yr[j] = v - sh
 			}
 		}
 	})
@@ -69,16 +53,14 @@ func LogSoftmaxForward(y, x []float32, rows, c int) {
 // LogSoftmaxBackward adds dy − exp(y)·Σ dy to dx, where y is the forward
 // output (so exp(y) is the softmax).
 func LogSoftmaxBackward(dx, dy, y []float32, rows, c int) {
-	ParallelFor(rows, Grain(c, actGrain), func(lo, hi int) {
+	ParallelFor(rows, Grain(c, elemGrain), func(lo, hi int) {
 		for r := lo; r < hi; r++ {
-			g, yr, d := dy[r*c:r*c+c], y[r*c:r*c+c], dx[r*c:r*c+c]
+			g := dy[r*c : r*c+c]
 			var s float64
 			for _, v := range g {
 				s += float64(v)
 			}
-			for j := range d {
-				d[j] += g[j] - float32(math.Exp(float64(yr[j]))*s)
-			}
+			actLogSoftmaxBwd(dx[r*c:r*c+c], g, y[r*c:r*c+c], float32(s))
 		}
 	})
 }
@@ -89,7 +71,7 @@ func LogSoftmaxBackward(dx, dy, y []float32, rows, c int) {
 // rows get loss 0 and untouched probs. Labels must already be checked to be
 // in [0, c) or ignore.
 func CrossEntropyForward(probs, losses, logits []float32, labels []int, ignore, rows, c int) {
-	ParallelFor(rows, Grain(c, actGrain), func(lo, hi int) {
+	ParallelFor(rows, Grain(c, elemGrain), func(lo, hi int) {
 		for r := lo; r < hi; r++ {
 			if labels[r] == ignore {
 				losses[r] = 0
@@ -118,4 +100,65 @@ func CrossEntropyBackward(dlogits, probs []float32, labels []int, ignore, rows, 
 			d[labels[r]] -= scale
 		}
 	})
+}
+
+// Go twins of the softmax-row primitives (act_amd64.s).
+
+func maxGo(x []float32) float32 {
+	m := negInf32
+	for _, v := range x {
+		m = max(m, v)
+	}
+	return m
+}
+
+// expSubSumGo writes y = exp(x − m) (0 below e^expLo) and returns Σ y.
+func expSubSumGo(y, x []float32, m float32) float32 {
+	x = x[:len(y)]
+	var s float32
+	for i, v := range x {
+		a := v - m
+		if a < expLo {
+			y[i] = 0
+			continue
+		}
+		y[i] = expf(min(a, expHi))
+		s += y[i]
+	}
+	return s
+}
+
+func scaleGo(y []float32, s float32) {
+	for i := range y {
+		y[i] *= s
+	}
+}
+
+func dotGo(a, b []float32) float32 {
+	b = b[:len(a)]
+	var s float32
+	for i, v := range a {
+		s += v * b[i]
+	}
+	return s
+}
+
+// softmaxBwdGo adds y·(dy − dot) to dx.
+func softmaxBwdGo(dx, dy, y []float32, dot float32) {
+	dy, y = dy[:len(dx)], y[:len(dx)]
+	for i := range dx {
+		dx[i] += y[i] * (dy[i] - dot)
+	}
+}
+
+// logSoftmaxBwdGo adds dy − exp(y)·s to dx.
+func logSoftmaxBwdGo(dx, dy, y []float32, s float32) {
+	dy, y = dy[:len(dx)], y[:len(dx)]
+	for i, v := range y {
+		var e float32
+		if v >= expLo {
+			e = expf(min(v, expHi))
+		}
+		dx[i] += dy[i] - e*s
+	}
 }

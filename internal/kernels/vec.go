@@ -208,3 +208,71 @@ func getScratch(n int) *[]float32 {
 }
 
 func putScratch(p *[]float32) { scratchPool.Put(p) }
+
+// reluFwdGo writes y = x where !(x <= 0) (NaN propagates, as in PyTorch),
+// else +0.
+func reluFwdGo(y, x []float32) {
+	x = x[:len(y)]
+	for i, v := range x {
+		if v <= 0 {
+			v = 0
+		}
+		y[i] = v
+	}
+}
+
+// reluBwdGo accumulates dx += dy where x > 0, else dx += 0 (the subgradient
+// at 0 is 0, as in PyTorch). Adding a zero rather than skipping keeps the
+// bits equal to the assembly's (−0 becomes +0).
+func reluBwdGo(dx, dy, x []float32) {
+	dy, x = dy[:len(dx)], x[:len(dx)]
+	for i, v := range x {
+		d := dy[i]
+		if !(v > 0) {
+			d = 0
+		}
+		dx[i] += d
+	}
+}
+
+// addToGo accumulates dst += src.
+func addToGo(dst, src []float32) {
+	src = src[:len(dst)]
+	for i, v := range src {
+		dst[i] += v
+	}
+}
+
+// gemmSmallKGo writes y[r, j] = b[j] + Σ_kk a[r·k + kk]·w[kk·n + j] for
+// r < m, j < n, summed in kk order, then ReLU (as reluFwdGo) if relu: a
+// GEMM with a short inner dimension (a one-channel convolution's 3×3
+// window) and its bias and activation fused, without packing.
+func gemmSmallKGo(y, a, w, b []float32, m, k, n int, relu bool) {
+	for r := range m {
+		yr, ar := y[r*n:][:n], a[r*k:][:k]
+		copy(yr, b[:n])
+		for kk, av := range ar {
+			wr := w[kk*n:][:n]
+			for j, wv := range wr {
+				yr[j] += av * wv
+			}
+		}
+		if relu {
+			reluFwdGo(yr, yr)
+		}
+	}
+}
+
+// gemmSmallKAccTGo accumulates dw[kk, j] += Σ_r a[r·k + kk]·dy[r·n + j]
+// for kk < k, j < n, summed in r order: gemmSmallKGo's weight gradient.
+func gemmSmallKAccTGo(dw, a, dy []float32, m, k, n int) {
+	for kk := range k {
+		dr := dw[kk*n:][:n]
+		for r := range m {
+			av := a[r*k+kk]
+			for j, d := range dy[r*n:][:n] {
+				dr[j] += av * d
+			}
+		}
+	}
+}

@@ -41,6 +41,102 @@ func bnFwdRowsAVX2(y, x, mean, a, b *float32, rows, ld, n int)
 //go:noescape
 func bnBwdDxRowsAVX2(dx, dy, x, mean, a, b, c0 *float32, rows, ld, n int)
 
+//go:noescape
+func reluFwdAVX2(y, x *float32, n int)
+
+//go:noescape
+func reluBwdAVX2(dx, dy, x *float32, n int)
+
+//go:noescape
+func gemmSmallKAVX2(y, a, w, b *float32, m, k, n, relu int)
+
+//go:noescape
+func gemmSmallKAccTAVX2(dw, a, dy *float32, m, k, n int)
+
+// vGemmSmallK is gemmSmallKGo; the assembly needs n to be a multiple of 8
+// (callers check smallKOK).
+func vGemmSmallK(y, a, w, b []float32, m, k, n int, relu bool) {
+	if !vecAVX2 || n&7 != 0 || m == 0 {
+		gemmSmallKGo(y, a, w, b, m, k, n, relu)
+		return
+	}
+	y, a, w, b = y[:m*n], a[:m*k], w[:k*n], b[:n]
+	r := 0
+	if relu {
+		r = 1
+	}
+	gemmSmallKAVX2(&y[0], &a[0], &w[0], &b[0], m, k, n, r)
+}
+
+// vGemmSmallKAccT is gemmSmallKAccTGo.
+func vGemmSmallKAccT(dw, a, dy []float32, m, k, n int) {
+	if !vecAVX2 || n&7 != 0 || m == 0 {
+		gemmSmallKAccTGo(dw, a, dy, m, k, n)
+		return
+	}
+	dw, a, dy = dw[:k*n], a[:m*k], dy[:m*n]
+	gemmSmallKAccTAVX2(&dw[0], &a[0], &dy[0], m, k, n)
+}
+
+// smallKAsm reports whether the small-K GEMM runs as assembly for n
+// columns.
+func smallKAsm(n int) bool { return vecAVX2 && n&7 == 0 }
+
+//go:noescape
+func adamAVX2(p, gr, m, v *float32, n int, a *AdamParams, wd int)
+
+// vAdam is adamUpdateGo, bit for bit.
+func vAdam(p, g, m, v []float32, a AdamParams) {
+	n := len(p) &^ 7
+	if !vecAVX2 || n == 0 {
+		adamUpdateGo(p, g, m, v, a)
+		return
+	}
+	g, m, v = g[:len(p)], m[:len(p)], v[:len(p)]
+	wd := 0
+	if a.WeightDecay != 0 {
+		wd = 1
+	}
+	adamAVX2(&p[0], &g[0], &m[0], &v[0], n, &a, wd)
+	adamUpdateGo(p[n:], g[n:], m[n:], v[n:], a)
+}
+
+//go:noescape
+func addToAVX2(dst, src *float32, n int)
+
+func vAddTo(dst, src []float32) {
+	n := len(dst) &^ 7
+	if !vecAVX2 || n == 0 {
+		addToGo(dst, src)
+		return
+	}
+	src = src[:len(dst)]
+	addToAVX2(&dst[0], &src[0], n)
+	addToGo(dst[n:], src[n:])
+}
+
+func vReLUFwd(y, x []float32) {
+	n := len(y) &^ 7
+	if !vecAVX2 || n == 0 {
+		reluFwdGo(y, x)
+		return
+	}
+	x = x[:len(y)]
+	reluFwdAVX2(&y[0], &x[0], n)
+	reluFwdGo(y[n:], x[n:])
+}
+
+func vReLUBwd(dx, dy, x []float32) {
+	n := len(dx) &^ 7
+	if !vecAVX2 || n == 0 {
+		reluBwdGo(dx, dy, x)
+		return
+	}
+	dy, x = dy[:len(dx)], x[:len(dx)]
+	reluBwdAVX2(&dx[0], &dy[0], &x[0], n)
+	reluBwdGo(dx[n:], dy[n:], x[n:])
+}
+
 func vSum(x []float32) float32 {
 	n := len(x) &^ 7
 	if !vecAVX2 || n == 0 {

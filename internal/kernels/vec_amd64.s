@@ -653,3 +653,397 @@ la8:
 ladone:
 	VZEROUPPER
 	RET
+
+// func reluFwdAVX2(y, x *float32, n int)
+// y = x where !(x <= 0) (so NaN passes through), else +0: a compare mask
+// ANDed with x, without branches.
+TEXT ·reluFwdAVX2(SB), NOSPLIT, $0-24
+	MOVQ y+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ n+16(FP), CX
+	SHLQ $2, CX
+	VXORPS Y15, Y15, Y15
+	XORQ AX, AX
+
+rf32:
+	MOVQ CX, DX
+	SUBQ AX, DX
+	CMPQ DX, $128
+	JLT  rf8
+	VMOVUPS (SI)(AX*1), Y0
+	VMOVUPS 32(SI)(AX*1), Y1
+	VMOVUPS 64(SI)(AX*1), Y2
+	VMOVUPS 96(SI)(AX*1), Y3
+	VCMPPS $6, Y15, Y0, Y4
+	VCMPPS $6, Y15, Y1, Y5
+	VCMPPS $6, Y15, Y2, Y6
+	VCMPPS $6, Y15, Y3, Y7
+	VANDPS Y0, Y4, Y4
+	VANDPS Y1, Y5, Y5
+	VANDPS Y2, Y6, Y6
+	VANDPS Y3, Y7, Y7
+	VMOVUPS Y4, (DI)(AX*1)
+	VMOVUPS Y5, 32(DI)(AX*1)
+	VMOVUPS Y6, 64(DI)(AX*1)
+	VMOVUPS Y7, 96(DI)(AX*1)
+	ADDQ $128, AX
+	JMP  rf32
+
+rf8:
+	CMPQ AX, CX
+	JGE  rfdone
+	VMOVUPS (SI)(AX*1), Y0
+	VCMPPS $6, Y15, Y0, Y4
+	VANDPS Y0, Y4, Y4
+	VMOVUPS Y4, (DI)(AX*1)
+	ADDQ $32, AX
+	JMP  rf8
+
+rfdone:
+	VZEROUPPER
+	RET
+
+// func reluBwdAVX2(dx, dy, x *float32, n int)
+// dx += dy where 0 < x (an ordered compare: false for NaN), else + 0.
+TEXT ·reluBwdAVX2(SB), NOSPLIT, $0-32
+	MOVQ dx+0(FP), DI
+	MOVQ dy+8(FP), R8
+	MOVQ x+16(FP), SI
+	MOVQ n+24(FP), CX
+	SHLQ $2, CX
+	VXORPS Y15, Y15, Y15
+	XORQ AX, AX
+
+rb32:
+	MOVQ CX, DX
+	SUBQ AX, DX
+	CMPQ DX, $128
+	JLT  rb8
+	VCMPPS $1, (SI)(AX*1), Y15, Y4
+	VCMPPS $1, 32(SI)(AX*1), Y15, Y5
+	VCMPPS $1, 64(SI)(AX*1), Y15, Y6
+	VCMPPS $1, 96(SI)(AX*1), Y15, Y7
+	VANDPS (R8)(AX*1), Y4, Y4
+	VANDPS 32(R8)(AX*1), Y5, Y5
+	VANDPS 64(R8)(AX*1), Y6, Y6
+	VANDPS 96(R8)(AX*1), Y7, Y7
+	VADDPS (DI)(AX*1), Y4, Y4
+	VADDPS 32(DI)(AX*1), Y5, Y5
+	VADDPS 64(DI)(AX*1), Y6, Y6
+	VADDPS 96(DI)(AX*1), Y7, Y7
+	VMOVUPS Y4, (DI)(AX*1)
+	VMOVUPS Y5, 32(DI)(AX*1)
+	VMOVUPS Y6, 64(DI)(AX*1)
+	VMOVUPS Y7, 96(DI)(AX*1)
+	ADDQ $128, AX
+	JMP  rb32
+
+rb8:
+	CMPQ AX, CX
+	JGE  rbdone
+	VCMPPS $1, (SI)(AX*1), Y15, Y4
+	VANDPS (R8)(AX*1), Y4, Y4
+	VADDPS (DI)(AX*1), Y4, Y4
+	VMOVUPS Y4, (DI)(AX*1)
+	ADDQ $32, AX
+	JMP  rb8
+
+rbdone:
+	VZEROUPPER
+	RET
+
+// func addToAVX2(dst, src *float32, n int)
+// dst += src.
+TEXT ·addToAVX2(SB), NOSPLIT, $0-24
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ n+16(FP), CX
+	SHLQ $2, CX
+	XORQ AX, AX
+
+ad32:
+	MOVQ CX, DX
+	SUBQ AX, DX
+	CMPQ DX, $128
+	JLT  ad8
+	VMOVUPS (DI)(AX*1), Y0
+	VMOVUPS 32(DI)(AX*1), Y1
+	VMOVUPS 64(DI)(AX*1), Y2
+	VMOVUPS 96(DI)(AX*1), Y3
+	VADDPS (SI)(AX*1), Y0, Y0
+	VADDPS 32(SI)(AX*1), Y1, Y1
+	VADDPS 64(SI)(AX*1), Y2, Y2
+	VADDPS 96(SI)(AX*1), Y3, Y3
+	VMOVUPS Y0, (DI)(AX*1)
+	VMOVUPS Y1, 32(DI)(AX*1)
+	VMOVUPS Y2, 64(DI)(AX*1)
+	VMOVUPS Y3, 96(DI)(AX*1)
+	ADDQ $128, AX
+	JMP  ad32
+
+ad8:
+	CMPQ AX, CX
+	JGE  addone
+	VMOVUPS (DI)(AX*1), Y0
+	VADDPS (SI)(AX*1), Y0, Y0
+	VMOVUPS Y0, (DI)(AX*1)
+	ADDQ $32, AX
+	JMP  ad8
+
+addone:
+	VZEROUPPER
+	RET
+
+// SKROW64 multiplies-accumulates one broadcast coefficient into 64 columns
+// (Y0..Y7) from the row at DX.
+#define SKROW64 \
+	VFMADD231PS (DX), Y8, Y0; \
+	VFMADD231PS 32(DX), Y8, Y1; \
+	VFMADD231PS 64(DX), Y8, Y2; \
+	VFMADD231PS 96(DX), Y8, Y3; \
+	VFMADD231PS 128(DX), Y8, Y4; \
+	VFMADD231PS 160(DX), Y8, Y5; \
+	VFMADD231PS 192(DX), Y8, Y6; \
+	VFMADD231PS 224(DX), Y8, Y7
+
+// RELU1 keeps v where !(v <= 0) (NaN passes), else +0, as reluFwdAVX2;
+// Y15 holds zeros.
+#define RELU1(v) \
+	VCMPPS $6, Y15, v, Y9; \
+	VANDPS v, Y9, v
+
+// func gemmSmallKAVX2(y, a, w, b *float32, m, k, n, relu int)
+// y[r, j] = b[j] + Σ_kk a[r·k + kk]·w[kk·n + j] for r < m, j < n (n a
+// multiple of 8), accumulated in kk order with FMAs; then ReLU if relu != 0.
+TEXT ·gemmSmallKAVX2(SB), NOSPLIT, $0-64
+	MOVQ y+0(FP), DI
+	MOVQ a+8(FP), SI
+	MOVQ w+16(FP), R8
+	MOVQ b+24(FP), R9
+	MOVQ m+32(FP), CX
+	MOVQ k+40(FP), R10
+	MOVQ n+48(FP), R11
+	MOVQ relu+56(FP), R13
+	SHLQ $2, R11
+	VXORPS Y15, Y15, Y15
+
+skrow:
+	XORQ BX, BX
+
+sk64:
+	MOVQ R11, DX
+	SUBQ BX, DX
+	CMPQ DX, $256
+	JLT  sk8
+	VMOVUPS (R9)(BX*1), Y0
+	VMOVUPS 32(R9)(BX*1), Y1
+	VMOVUPS 64(R9)(BX*1), Y2
+	VMOVUPS 96(R9)(BX*1), Y3
+	VMOVUPS 128(R9)(BX*1), Y4
+	VMOVUPS 160(R9)(BX*1), Y5
+	VMOVUPS 192(R9)(BX*1), Y6
+	VMOVUPS 224(R9)(BX*1), Y7
+	LEAQ (R8)(BX*1), DX
+	MOVQ SI, AX
+	MOVQ R10, R12
+
+sk64k:
+	VBROADCASTSS (AX), Y8
+	SKROW64
+	ADDQ $4, AX
+	ADDQ R11, DX
+	DECQ R12
+	JNZ  sk64k
+	TESTQ R13, R13
+	JZ    sk64st
+	RELU1(Y0)
+	RELU1(Y1)
+	RELU1(Y2)
+	RELU1(Y3)
+	RELU1(Y4)
+	RELU1(Y5)
+	RELU1(Y6)
+	RELU1(Y7)
+
+sk64st:
+	VMOVUPS Y0, (DI)(BX*1)
+	VMOVUPS Y1, 32(DI)(BX*1)
+	VMOVUPS Y2, 64(DI)(BX*1)
+	VMOVUPS Y3, 96(DI)(BX*1)
+	VMOVUPS Y4, 128(DI)(BX*1)
+	VMOVUPS Y5, 160(DI)(BX*1)
+	VMOVUPS Y6, 192(DI)(BX*1)
+	VMOVUPS Y7, 224(DI)(BX*1)
+	ADDQ $256, BX
+	JMP  sk64
+
+sk8:
+	CMPQ BX, R11
+	JGE  sknext
+	VMOVUPS (R9)(BX*1), Y0
+	LEAQ (R8)(BX*1), DX
+	MOVQ SI, AX
+	MOVQ R10, R12
+
+sk8k:
+	VBROADCASTSS (AX), Y8
+	VFMADD231PS (DX), Y8, Y0
+	ADDQ $4, AX
+	ADDQ R11, DX
+	DECQ R12
+	JNZ  sk8k
+	TESTQ R13, R13
+	JZ    sk8st
+	RELU1(Y0)
+
+sk8st:
+	VMOVUPS Y0, (DI)(BX*1)
+	ADDQ $32, BX
+	JMP  sk8
+
+sknext:
+	ADDQ R11, DI
+	LEAQ (SI)(R10*4), SI
+	DECQ CX
+	JNZ  skrow
+	VZEROUPPER
+	RET
+
+// func gemmSmallKAccTAVX2(dw, a, dy *float32, m, k, n int)
+// dw[kk, j] += Σ_r a[r·k + kk]·dy[r·n + j] for kk < k, j < n (n a multiple
+// of 8), accumulated in r order with FMAs.
+TEXT ·gemmSmallKAccTAVX2(SB), NOSPLIT, $0-48
+	MOVQ dw+0(FP), DI
+	MOVQ a+8(FP), SI
+	MOVQ dy+16(FP), R8
+	MOVQ m+24(FP), CX
+	MOVQ k+32(FP), R9
+	MOVQ n+40(FP), R11
+	SHLQ $2, R11
+	LEAQ (R9*4), R13
+
+stk:
+	XORQ BX, BX
+
+st64:
+	MOVQ R11, DX
+	SUBQ BX, DX
+	CMPQ DX, $256
+	JLT  st8
+	VMOVUPS (DI)(BX*1), Y0
+	VMOVUPS 32(DI)(BX*1), Y1
+	VMOVUPS 64(DI)(BX*1), Y2
+	VMOVUPS 96(DI)(BX*1), Y3
+	VMOVUPS 128(DI)(BX*1), Y4
+	VMOVUPS 160(DI)(BX*1), Y5
+	VMOVUPS 192(DI)(BX*1), Y6
+	VMOVUPS 224(DI)(BX*1), Y7
+	LEAQ (R8)(BX*1), DX
+	MOVQ SI, AX
+	MOVQ CX, R12
+
+st64r:
+	VBROADCASTSS (AX), Y8
+	SKROW64
+	ADDQ R13, AX
+	ADDQ R11, DX
+	DECQ R12
+	JNZ  st64r
+	VMOVUPS Y0, (DI)(BX*1)
+	VMOVUPS Y1, 32(DI)(BX*1)
+	VMOVUPS Y2, 64(DI)(BX*1)
+	VMOVUPS Y3, 96(DI)(BX*1)
+	VMOVUPS Y4, 128(DI)(BX*1)
+	VMOVUPS Y5, 160(DI)(BX*1)
+	VMOVUPS Y6, 192(DI)(BX*1)
+	VMOVUPS Y7, 224(DI)(BX*1)
+	ADDQ $256, BX
+	JMP  st64
+
+st8:
+	CMPQ BX, R11
+	JGE  stnext
+	VMOVUPS (DI)(BX*1), Y0
+	LEAQ (R8)(BX*1), DX
+	MOVQ SI, AX
+	MOVQ CX, R12
+
+st8r:
+	VBROADCASTSS (AX), Y8
+	VFMADD231PS (DX), Y8, Y0
+	ADDQ R13, AX
+	ADDQ R11, DX
+	DECQ R12
+	JNZ  st8r
+	VMOVUPS Y0, (DI)(BX*1)
+	ADDQ $32, BX
+	JMP  st8
+
+stnext:
+	ADDQ R11, DI
+	ADDQ $4, SI
+	DECQ R9
+	JNZ  stk
+	VZEROUPPER
+	RET
+
+// func adamAVX2(p, gr, m, v *float32, n int, a *AdamParams, wd int)
+// One Adam step over n elements (a multiple of 8), operation for operation
+// as adamUpdateGo (no FMAs; vsqrtps and vdivps round as the scalar code), so
+// the bits are the same. The L2 term is added only if wd != 0, as there.
+TEXT ·adamAVX2(SB), NOSPLIT, $0-56
+	MOVQ p+0(FP), DI
+	MOVQ gr+8(FP), SI
+	MOVQ m+16(FP), R8
+	MOVQ v+24(FP), R9
+	MOVQ n+32(FP), CX
+	MOVQ a+40(FP), DX
+	MOVQ wd+48(FP), R10
+	SHLQ $2, CX
+	VBROADCASTSS 0(DX), Y7     // StepSize, negated below
+	VXORPS Y6, Y6, Y6
+	VSUBPS Y7, Y6, Y7
+	VBROADCASTSS 4(DX), Y10    // Beta1
+	VBROADCASTSS 8(DX), Y12    // Beta2
+	VBROADCASTSS 12(DX), Y11   // OneMinusB1
+	VBROADCASTSS 16(DX), Y13   // OneMinusB2
+	VBROADCASTSS 20(DX), Y14   // BC2Sqrt
+	VBROADCASTSS 24(DX), Y15   // Eps
+	VBROADCASTSS 28(DX), Y9    // WeightDecay
+	VBROADCASTSS 32(DX), Y8    // Decay
+	XORQ AX, AX
+
+adloop:
+	CMPQ AX, CX
+	JGE  addone2
+	VMOVUPS (DI)(AX*1), Y0
+	VMULPS Y8, Y0, Y0
+	VMOVUPS (SI)(AX*1), Y1
+	TESTQ R10, R10
+	JZ    adnowd
+	VMULPS Y9, Y0, Y2
+	VADDPS Y2, Y1, Y1
+
+adnowd:
+	VMULPS (R8)(AX*1), Y10, Y2
+	VMULPS Y1, Y11, Y3
+	VADDPS Y3, Y2, Y2
+	VMULPS (R9)(AX*1), Y12, Y3
+	VMULPS Y1, Y13, Y4
+	VMULPS Y1, Y4, Y4
+	VADDPS Y4, Y3, Y3
+	VMOVUPS Y2, (R8)(AX*1)
+	VMOVUPS Y3, (R9)(AX*1)
+	VSQRTPS Y3, Y4
+	VDIVPS Y14, Y4, Y4
+	VADDPS Y15, Y4, Y4
+	VDIVPS Y4, Y2, Y5
+	VMULPS Y7, Y5, Y5
+	VADDPS Y5, Y0, Y0
+	VMOVUPS Y0, (DI)(AX*1)
+	ADDQ $32, AX
+	JMP  adloop
+
+addone2:
+	VZEROUPPER
+	RET

@@ -30,3 +30,13 @@ func vBNBwdDxRows(dx, dy, x, mean, a, b, c0 []float32, rows, ld, n int) {
 func vLayerNormRow(y, x, g, b []float32, invD, eps float32) (m, rs float32) {
 	return layerNormRowGo(y, x, g, b, invD, eps)
 }
+
+func vReLUFwd(y, x []float32)      { reluFwdGo(y, x) }
+func vReLUBwd(dx, dy, x []float32) { reluBwdGo(dx, dy, x) }
+func vAddTo(dst, src []float32)    { addToGo(dst, src) }
+func vGemmSmallK(y, a, w, b []float32, m, k, n int, relu bool) {
+	gemmSmallKGo(y, a, w, b, m, k, n, relu)
+}
+func vGemmSmallKAccT(dw, a, dy []float32, m, k, n int) { gemmSmallKAccTGo(dw, a, dy, m, k, n) }
+func smallKAsm(int) bool                               { return false }
+func vAdam(p, g, m, v []float32, a AdamParams)         { adamUpdateGo(p, g, m, v, a) }

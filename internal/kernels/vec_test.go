@@ -178,3 +178,129 @@ func TestVecLayerNormRow(t *testing.T) {
 		}
 	}
 }
+
+// reluInput mixes random signs with the edge cases: ±0, NaN, ±Inf.
+func reluInput(r *rand.Rand, n int) []float32 {
+	x := uniformSlice(r, n, -1, 1)
+	special := []float32{0, float32(math.Copysign(0, -1)), float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1))}
+	for i := range x {
+		if r.IntN(5) == 0 {
+			x[i] = special[r.IntN(len(special))]
+		}
+	}
+	return x
+}
+
+// TestVecReLU checks the dispatched ReLU kernels bit for bit against the
+// Go versions and against the definition: y = x for x > 0 or NaN, else +0;
+// dx += dy where x > 0, else += 0.
+func TestVecReLU(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	bits := math.Float32bits
+	for _, n := range vecLengths {
+		x, dy := reluInput(r, n), uniformSlice(r, n, -1, 1)
+		dx0 := reluInput(r, n) // includes −0, which += 0 turns into +0
+		y, yg := make([]float32, n), make([]float32, n)
+		vReLUFwd(y, x)
+		reluFwdGo(yg, x)
+		dx, dxg := append([]float32(nil), dx0...), append([]float32(nil), dx0...)
+		vReLUBwd(dx, dy, x)
+		reluBwdGo(dxg, dy, x)
+		for i, v := range x {
+			want := float32(0)
+			if v > 0 || v != v {
+				want = v
+			}
+			if bits(y[i]) != bits(want) || bits(yg[i]) != bits(want) {
+				t.Errorf("n=%d: relu(%g) = %g (Go %g), want %g", n, v, y[i], yg[i], want)
+			}
+			d := float32(0)
+			if v > 0 {
+				d = dy[i]
+			}
+			if w := dx0[i] + d; bits(dx[i]) != bits(w) && !(w != w && dx[i] != dx[i]) || bits(dxg[i]) != bits(dx[i]) {
+				t.Errorf("n=%d: dx[%d] = %g (Go %g), want %g (x = %g)", n, i, dx[i], dxg[i], w, v)
+			}
+		}
+	}
+}
+
+// TestVecGemmSmallK checks the small-K GEMM kernels (assembly where the
+// CPU has it) against the Go versions, which round each product
+// separately, so they agree to a tolerance; column counts exercise the
+// 64- and 8-column loops, and the Go fallback for the rest.
+func TestVecGemmSmallK(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	for _, n := range []int{8, 24, 64, 72, 136, 5} {
+		for _, k := range []int{1, 3, 9, 27} {
+			for _, m := range []int{1, 2, 14} {
+				a, w, b := uniformSlice(r, m*k, -1, 1), uniformSlice(r, k*n, -1, 1), uniformSlice(r, n, -1, 1)
+				for _, relu := range []bool{false, true} {
+					y, yg := make([]float32, m*n), make([]float32, m*n)
+					vGemmSmallK(y, a, w, b, m, k, n, relu)
+					gemmSmallKGo(yg, a, w, b, m, k, n, relu)
+					for i := range y {
+						if d := math.Abs(float64(y[i] - yg[i])); d > 1e-5 || (relu && yg[i] == 0 && y[i] != 0) {
+							t.Fatalf("m=%d k=%d n=%d relu=%v: y[%d] = %g, Go %g", m, k, n, relu, i, y[i], yg[i])
+						}
+					}
+				}
+				dy := uniformSlice(r, m*n, -1, 1)
+				dw0 := uniformSlice(r, k*n, -1, 1)
+				dw, dwg := append([]float32(nil), dw0...), append([]float32(nil), dw0...)
+				vGemmSmallKAccT(dw, a, dy, m, k, n)
+				gemmSmallKAccTGo(dwg, a, dy, m, k, n)
+				for i := range dw {
+					if d := math.Abs(float64(dw[i] - dwg[i])); d > 1e-5 {
+						t.Fatalf("m=%d k=%d n=%d: dw[%d] = %g, Go %g", m, k, n, i, dw[i], dwg[i])
+					}
+				}
+				// A naive float64 check of the Go version.
+				yg := make([]float32, m*n)
+				gemmSmallKGo(yg, a, w, b, m, k, n, false)
+				for i := range m {
+					for j := range n {
+						s := float64(b[j])
+						for kk := range k {
+							s += float64(a[i*k+kk]) * float64(w[kk*n+j])
+						}
+						if d := math.Abs(s - float64(yg[i*n+j])); d > 1e-5 {
+							t.Fatalf("m=%d k=%d n=%d: Go y[%d,%d] = %g, want %g", m, k, n, i, j, yg[i*n+j], s)
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestVecAdam: the dispatched Adam update equals the scalar Go update bit
+// for bit (same operations in the same order), with and without L2 and
+// decoupled weight decay, on lengths with and without a Go tail.
+func TestVecAdam(t *testing.T) {
+	r := rand.New(rand.NewPCG(19, 20))
+	params := []AdamParams{
+		{StepSize: 1e-3 / 0.1, Beta1: 0.9, Beta2: 0.999, OneMinusB1: 0.1, OneMinusB2: 0.001, BC2Sqrt: 0.0316, Eps: 1e-8, Decay: 1},
+		{StepSize: 0.01, Beta1: 0.8, Beta2: 0.99, OneMinusB1: 0.2, OneMinusB2: 0.01, BC2Sqrt: 0.5, Eps: 1e-6, WeightDecay: 0.01, Decay: 1},
+		{StepSize: 0.003, Beta1: 0.9, Beta2: 0.999, OneMinusB1: 0.1, OneMinusB2: 0.001, BC2Sqrt: 0.9, Eps: 1e-8, Decay: 0.999},
+	}
+	bits := math.Float32bits
+	for k, a := range params {
+		for _, n := range vecLengths {
+			p, g := uniformSlice(r, n, -1, 1), uniformSlice(r, n, -1, 1)
+			m, v := uniformSlice(r, n, -0.1, 0.1), uniformSlice(r, n, 0, 0.01)
+			for i := 0; i < n; i += 5 {
+				g[i] = 0 // a zero gradient on a zero state: v = 0, denominator = eps
+				m[i], v[i] = 0, 0
+			}
+			p2, g2, m2, v2 := append([]float32(nil), p...), append([]float32(nil), g...), append([]float32(nil), m...), append([]float32(nil), v...)
+			vAdam(p, g, m, v, a)
+			adamUpdateGo(p2, g2, m2, v2, a)
+			for i := range n {
+				if bits(p[i]) != bits(p2[i]) || bits(m[i]) != bits(m2[i]) || bits(v[i]) != bits(v2[i]) {
+					t.Fatalf("params %d n=%d i=%d: p, m, v = %g, %g, %g; Go %g, %g, %g", k, n, i, p[i], m[i], v[i], p2[i], m2[i], v2[i])
+				}
+			}
+		}
+	}
+}
