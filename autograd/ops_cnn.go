@@ -104,7 +104,16 @@ func (tp *Tape) Conv2D(x, w, b *Var, strides [2]int, pad Padding) *Var {
 	}
 	kernels.Conv2DForwardSave(out.Value.Data, cols, x.Value.Data, w.Value.Data, bd, g, cout)
 	tp.record(op, out, inputs, func() {
-		kernels.Conv2DBackwardSaved(grad(x), grad(w), grad(b), out.Grad.Data, x.Value.Data, cols, w.Value.Data, g, cout)
+		// A fresh input gradient is written, not added to, unless x is
+		// also the kernel (then both gradients share one buffer).
+		var dx []float32
+		fresh := false
+		if x == w {
+			dx = grad(x)
+		} else {
+			dx, fresh = gradForWrite(x)
+		}
+		kernels.Conv2DBackwardSaved(dx, grad(w), grad(b), out.Grad.Data, x.Value.Data, cols, w.Value.Data, g, cout, fresh)
 	})
 	return out
 }

@@ -74,19 +74,36 @@ func (tp *Tape) binary(name string, op kernels.BinaryOp, a, b *Var) *Var {
 	kernels.Binary(op, out.Value.Data, a.Value.Data, b.Value.Data, os, sa, sb)
 	tp.record(name, out, []*Var{a, b}, func() {
 		g := out.Grad.Data
+		if op == kernels.OpAdd || op == kernels.OpSub {
+			// An operand of the output's shape with no gradient yet takes a
+			// copy (the residual branches, a matmul output under its bias).
+			alpha := float32(1)
+			if op == kernels.OpSub {
+				alpha = -1
+			}
+			for i, v := range [2]*Var{a, b} {
+				s, sign := sa, float32(1)
+				if i == 1 {
+					s, sign = sb, alpha
+				}
+				if len(v.Value.Data) == len(g) {
+					if gv, fresh := gradForWrite(v); fresh {
+						if sign == 1 {
+							kernels.Copy(gv, g)
+						} else {
+							kernels.ScaleShift(gv, g, sign, 0)
+						}
+						continue
+					}
+				}
+				if gv := grad(v); gv != nil {
+					kernels.SumInto(gv, g, os, s, sign)
+				}
+			}
+			return
+		}
 		ga, gb := grad(a), grad(b)
 		switch op {
-		case kernels.OpAdd, kernels.OpSub:
-			if ga != nil {
-				kernels.SumInto(ga, g, os, sa, 1)
-			}
-			if gb != nil {
-				alpha := float32(1)
-				if op == kernels.OpSub {
-					alpha = -1
-				}
-				kernels.SumInto(gb, g, os, sb, alpha)
-			}
 		case kernels.OpMul:
 			full := len(a.Value.Data) == len(g) && len(b.Value.Data) == len(g)
 			if full { // same shapes: no broadcast to undo
@@ -144,9 +161,28 @@ func (tp *Tape) MulScalar(x *Var, s float32) *Var {
 	out := tp.newVarUninit(x.Shape()...)
 	kernels.ScaleShift(out.Value.Data, x.Value.Data, s, 0)
 	tp.record("MulScalar", out, []*Var{x}, func() {
-		if gx := grad(x); gx != nil {
+		if gx, fresh := gradForWrite(x); fresh {
+			kernels.ScaleShift(gx, out.Grad.Data, s, 0)
+		} else if gx != nil {
 			kernels.Axpy(gx, s, out.Grad.Data)
 		}
 	})
 	return out
+}
+
+// gradForWrite is grad for a backward pass that can overwrite: when v is an
+// op output whose gradient buffer does not exist yet, it returns a new,
+// uninitialised one and fresh = true, and the caller must write every
+// element (saving the zeroing and a read of the buffer); otherwise it
+// returns grad(v) for accumulation.
+func gradForWrite(v *Var) (g []float32, fresh bool) {
+	if v == nil || !v.requiresGrad {
+		return nil, false
+	}
+	if v.Grad == nil && v.tape != nil {
+		v.gr = tensor.Tensor{Shape: v.Value.Shape, Data: v.tape.allocUninit(v.Value.Numel())}
+		v.Grad = &v.gr
+		return v.gr.Data, true
+	}
+	return grad(v), false
 }

@@ -61,62 +61,75 @@ func (tp *Tape) MatMulT(a, b *Var, transA, transB bool) *Var {
 	}
 	if shared && !transA { // one GEMM over all batch·M rows
 		kernels.Sgemm(false, transB, batch*m, n, k, 1, A, lda, B, ldb, 0, C, n)
-	} else {
-		for i := 0; i < batch; i++ {
-			kernels.Sgemm(transA, transB, m, n, k, 1, A[i*m*k:], lda, B[i*bStride:], ldb, 0, C[i*m*n:], n)
-		}
+	} else { // small products run one per thread, in parallel over the batch
+		kernels.SgemmBatched(batch, transA, transB, m, n, k, 1, A, lda, m*k, B, ldb, bStride, 0, C, n, m*n)
 	}
 	tp.record(op, out, []*Var{a, b}, func() {
 		dC := out.Grad.Data
-		dA, dB := grad(a), grad(b)
+		// A gradient with no buffer yet is written (beta 0), not added to.
+		// (With a == b the second call finds the buffer the first made.)
+		dA, freshA := gradForWrite(a)
+		dB, freshB := gradForWrite(b)
 		if shared && !transA {
-			matmulBackward(transA, transB, batch*m, n, k, A, B, dC, dA, dB)
+			matmulBackward(1, transA, transB, batch*m, n, k, A, B, 0, dC, dA, dB, freshA, freshB)
 			return
 		}
-		for i := 0; i < batch; i++ {
-			var da, db []float32
-			if dA != nil {
-				da = dA[i*m*k:]
-			}
-			if dB != nil {
-				db = dB[i*bStride:] // shared b: every batch adds into the same dB, in order
-			}
-			matmulBackward(transA, transB, m, n, k, A[i*m*k:], B[i*bStride:], dC[i*m*n:], da, db)
-		}
+		matmulBackward(batch, transA, transB, m, n, k, A, B, bStride, dC, dA, dB, freshA, freshB)
 	})
 	return out
 }
 
-// matmulBackward accumulates the gradients of C = op(A)·op(B) (C is m×n,
-// the inner size k) into dA and dB (either may be nil), in A's and B's
-// stored layouts:
+// matmulBackward accumulates the gradients of the batch products C_i =
+// op(A_i)·op(B_i) (C_i is m×n, the inner size k; A_i, C_i and dA_i, dC_i
+// packed one after another, B_i at i·sB, sB = 0 for one shared B) into dA
+// and dB (either may be nil), in A's and B's stored layouts:
 //
 //	dop(A) = dC·op(B)ᵀ  and  dop(B) = op(A)ᵀ·dC,
 //
-// transposed back when the operand was stored transposed.
-func matmulBackward(transA, transB bool, m, n, k int, A, B, dC, dA, dB []float32) {
+// transposed back when the operand was stored transposed. A shared B sums
+// every product's contribution into one dB, one product after another.
+// freshA (freshB) says dA (dB) holds garbage to overwrite rather than add
+// to; with a == b only the first may be fresh, and dA is done first.
+func matmulBackward(batch int, transA, transB bool, m, n, k int, A, B []float32, sB int, dC, dA, dB []float32, freshA, freshB bool) {
+	sA, sC := m*k, m*n
+	beta := func(fresh bool) float32 {
+		if fresh {
+			return 0
+		}
+		return 1
+	}
 	if dA != nil {
+		bA := beta(freshA)
 		switch {
 		case !transA && !transB: // dA[m,k] += dC·Bᵀ, B is k×n
-			kernels.Sgemm(false, true, m, k, n, 1, dC, n, B, n, 1, dA, k)
+			kernels.SgemmBatched(batch, false, true, m, k, n, 1, dC, n, sC, B, n, sB, bA, dA, k, sA)
 		case !transA && transB: // dA += dC·B, B stored n×k
-			kernels.Sgemm(false, false, m, k, n, 1, dC, n, B, k, 1, dA, k)
+			kernels.SgemmBatched(batch, false, false, m, k, n, 1, dC, n, sC, B, k, sB, bA, dA, k, sA)
 		case transA && !transB: // dA[k,m] += B·dCᵀ
-			kernels.Sgemm(false, true, k, m, n, 1, B, n, dC, n, 1, dA, m)
+			kernels.SgemmBatched(batch, false, true, k, m, n, 1, B, n, sB, dC, n, sC, bA, dA, m, sA)
 		default: // dA[k,m] += Bᵀ·dCᵀ, B stored n×k
-			kernels.Sgemm(true, true, k, m, n, 1, B, k, dC, n, 1, dA, m)
+			kernels.SgemmBatched(batch, true, true, k, m, n, 1, B, k, sB, dC, n, sC, bA, dA, m, sA)
 		}
 	}
-	if dB != nil {
+	if dB == nil {
+		return
+	}
+	items, sdB := batch, k*n
+	if sB == 0 { // shared B: the products add into one dB, in order
+		items, sdB = 1, 0
+	}
+	for i := 0; i < batch; i += items {
+		a, dc, db := A[i*sA:], dC[i*sC:], dB[i*sdB:]
+		bB := beta(freshB && i == 0) // a shared dB is written by the first product only
 		switch {
 		case !transB && !transA: // dB[k,n] += Aᵀ·dC, A is m×k
-			kernels.Sgemm(true, false, k, n, m, 1, A, k, dC, n, 1, dB, n)
+			kernels.SgemmBatched(items, true, false, k, n, m, 1, a, k, sA, dc, n, sC, bB, db, n, sdB)
 		case !transB && transA: // dB += A·dC, A stored k×m
-			kernels.Sgemm(false, false, k, n, m, 1, A, m, dC, n, 1, dB, n)
+			kernels.SgemmBatched(items, false, false, k, n, m, 1, a, m, sA, dc, n, sC, bB, db, n, sdB)
 		case transB && !transA: // dB[n,k] += dCᵀ·A
-			kernels.Sgemm(true, false, n, k, m, 1, dC, n, A, k, 1, dB, k)
+			kernels.SgemmBatched(items, true, false, n, k, m, 1, dc, n, sC, a, k, sA, bB, db, k, sdB)
 		default: // dB[n,k] += dCᵀ·Aᵀ, A stored k×m
-			kernels.Sgemm(true, true, n, k, m, 1, dC, n, A, m, 1, dB, k)
+			kernels.SgemmBatched(items, true, true, n, k, m, 1, dc, n, sC, a, m, sA, bB, db, k, sdB)
 		}
 	}
 }

@@ -112,7 +112,10 @@ func (tp *Tape) BatchNorm(x, gamma, beta *Var, runMean, runVar *tensor.Tensor, c
 	out := tp.newVarUninit(xs...) // the forward kernels write y in full
 	kernels.BatchNormForward(out.Value.Data, x.Value.Data, mean, rstd, gd, bd, M, C)
 	tp.record(op, out, inputs, func() {
-		kernels.BatchNormBackward(grad(x), grad(gamma), grad(beta), out.Grad.Data, x.Value.Data, mean, rstd, gd, M, C, training)
+		// x (rank >= 2) cannot be gamma or beta (rank 1), so a fresh dx
+		// buffer is written whole by the kernel.
+		dx, fresh := gradForWrite(x)
+		kernels.BatchNormBackward(dx, grad(gamma), grad(beta), out.Grad.Data, x.Value.Data, mean, rstd, gd, M, C, training, fresh)
 	})
 	return out
 }

@@ -17,7 +17,9 @@ func (tp *Tape) Reshape(x *Var, shape ...int) *Var {
 	}
 	out := &Var{Value: t, tape: tp} // shares x's buffer; its gradient is the tape's
 	tp.record("Reshape", out, []*Var{x}, func() {
-		if gx := grad(x); gx != nil {
+		if gx, fresh := gradForWrite(x); fresh {
+			kernels.Copy(gx, out.Grad.Data) // (the buffers stay apart: see TestResetTakesSharedBuffersOnce)
+		} else if gx != nil {
 			kernels.Axpy(gx, 1, out.Grad.Data)
 		}
 	})
@@ -49,7 +51,9 @@ func (tp *Tape) Permute(x *Var, axes ...int) *Var {
 	out := tp.newVarUninit(outShape...) // a permutation writes every element
 	kernels.Permute(out.Value.Data, x.Value.Data, shape, perm)
 	tp.record("Permute", out, []*Var{x}, func() {
-		if gx := grad(x); gx != nil {
+		if gx, fresh := gradForWrite(x); fresh {
+			kernels.PermuteInverse(gx, out.Grad.Data, shape, perm)
+		} else if gx != nil {
 			kernels.PermuteBackward(gx, out.Grad.Data, shape, perm)
 		}
 	})

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/resnorm/resnorm/internal/kernels"
 	"github.com/resnorm/resnorm/tensor"
 )
 
@@ -124,7 +125,7 @@ func (tp *Tape) record(op string, out *Var, inputs []*Var, backward func()) {
 // from the tape's pool.
 func (tp *Tape) newVar(shape ...int) *Var {
 	v := tp.newVarUninit(shape...)
-	clear(v.Value.Data)
+	kernels.Zero(v.Value.Data)
 	return v
 }
 
@@ -154,6 +155,14 @@ func (tp *Tape) wrap(shape []int, data []float32) *Var {
 func (tp *Tape) alloc(n int) []float32 {
 	b := tp.f32.get(n)
 	clear(b)
+	return b
+}
+
+// allocLarge is alloc for a buffer that may be large (an op output or a
+// gradient): it is zeroed in parallel.
+func (tp *Tape) allocLarge(n int) []float32 {
+	b := tp.f32.get(n)
+	kernels.Zero(b)
 	return b
 }
 
@@ -192,7 +201,7 @@ func grad(v *Var) []float32 {
 		if v.tape == nil {
 			v.Grad = tensor.New(v.Value.Shape...)
 		} else {
-			v.gr = tensor.Tensor{Shape: v.Value.Shape, Data: v.tape.alloc(v.Value.Numel())}
+			v.gr = tensor.Tensor{Shape: v.Value.Shape, Data: v.tape.allocLarge(v.Value.Numel())}
 			v.Grad = &v.gr
 		}
 	}

@@ -31,6 +31,15 @@ func expSubSumAVX2(y, x *float32, n int, m float32) float32
 func scaleAVX2(y *float32, n int, s float32)
 
 //go:noescape
+func scaleShiftAVX2(dst, x *float32, n int, scale, shift float32)
+
+//go:noescape
+func addVecAVX2(dst, a, b *float32, n int)
+
+//go:noescape
+func mulVecAVX2(dst, a, b *float32, n int)
+
+//go:noescape
 func dotAVX2(a, b *float32, n int) float32
 
 //go:noescape
@@ -210,4 +219,50 @@ func actLogSoftmaxBwd(dx, dy, y []float32, s float32) {
 		return
 	}
 	actRowBwd(logSoftmaxBwdAVX2, dx, dy, y, s)
+}
+
+// actScaleShift writes dst = x·scale + shift (one rounding: an FMA, so the
+// bits may differ from the Go twin's two roundings; a chunk's tail is
+// padded through the same kernel).
+func actScaleShift(dst, x []float32, scale, shift float32) {
+	if !actAVX2 {
+		scaleShiftGo(dst, x, scale, shift)
+		return
+	}
+	x = x[:len(dst)]
+	n := len(dst) &^ 7
+	if n > 0 {
+		scaleShiftAVX2(&dst[0], &x[0], n, scale, shift)
+	}
+	if t := len(dst) - n; t > 0 {
+		var xb, db [8]float32
+		copy(xb[:], x[n:])
+		scaleShiftAVX2(&db[0], &xb[0], 8, scale, shift)
+		copy(dst[n:], db[:t])
+	}
+}
+
+// actBinary writes dst = a op b for OpAdd and OpMul (exact operations: the
+// vector kernel gives the Go loop's bits) and reports whether it did.
+func actBinary(op BinaryOp, dst, a, b []float32) bool {
+	if !actAVX2 || (op != OpAdd && op != OpMul) {
+		return false
+	}
+	a, b = a[:len(dst)], b[:len(dst)]
+	n := len(dst) &^ 7
+	if n > 0 {
+		if op == OpAdd {
+			addVecAVX2(&dst[0], &a[0], &b[0], n)
+		} else {
+			mulVecAVX2(&dst[0], &a[0], &b[0], n)
+		}
+	}
+	for j := n; j < len(dst); j++ {
+		if op == OpAdd {
+			dst[j] = a[j] + b[j]
+		} else {
+			dst[j] = a[j] * b[j]
+		}
+	}
+	return true
 }

@@ -418,3 +418,79 @@ lbloop:
 lbdone:
 	VZEROUPPER
 	RET
+
+// func scaleShiftAVX2(dst, x *float32, n int, scale, shift float32)
+// dst = x·scale + shift (one FMA).
+TEXT ·scaleShiftAVX2(SB), NOSPLIT, $0-32
+	MOVQ         dst+0(FP), DI
+	MOVQ         x+8(FP), SI
+	MOVQ         n+16(FP), CX
+	VBROADCASTSS scale+24(FP), Y1
+	VBROADCASTSS shift+28(FP), Y2
+
+ssloop:
+	CMPQ        CX, $16
+	JLT         ss8
+	VMOVUPS     (SI), Y0
+	VMOVUPS     32(SI), Y3
+	VFMADD213PS Y2, Y1, Y0
+	VFMADD213PS Y2, Y1, Y3
+	VMOVUPS     Y0, (DI)
+	VMOVUPS     Y3, 32(DI)
+	ADDQ        $64, SI
+	ADDQ        $64, DI
+	SUBQ        $16, CX
+	JMP         ssloop
+
+ss8:
+	TESTQ       CX, CX
+	JZ          ssdone
+	VMOVUPS     (SI), Y0
+	VFMADD213PS Y2, Y1, Y0
+	VMOVUPS     Y0, (DI)
+
+ssdone:
+	VZEROUPPER
+	RET
+
+// BINLOOP(OP) is the body of a dst = a OP b kernel over DI, SI, DX, CX.
+#define BINLOOP(OP, L32, L8, DONE) \
+L32: \
+	CMPQ    CX, $16; \
+	JLT     L8; \
+	VMOVUPS (SI), Y0; \
+	VMOVUPS 32(SI), Y1; \
+	OP      (DX), Y0, Y0; \
+	OP      32(DX), Y1, Y1; \
+	VMOVUPS Y0, (DI); \
+	VMOVUPS Y1, 32(DI); \
+	ADDQ    $64, SI; \
+	ADDQ    $64, DX; \
+	ADDQ    $64, DI; \
+	SUBQ    $16, CX; \
+	JMP     L32; \
+L8: \
+	TESTQ   CX, CX; \
+	JZ      DONE; \
+	VMOVUPS (SI), Y0; \
+	OP      (DX), Y0, Y0; \
+	VMOVUPS Y0, (DI); \
+DONE: \
+	VZEROUPPER; \
+	RET
+
+// func addVecAVX2(dst, a, b *float32, n int)
+TEXT ·addVecAVX2(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ a+8(FP), SI
+	MOVQ b+16(FP), DX
+	MOVQ n+24(FP), CX
+	BINLOOP(VADDPS, av32, av8, avdone)
+
+// func mulVecAVX2(dst, a, b *float32, n int)
+TEXT ·mulVecAVX2(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ a+8(FP), SI
+	MOVQ b+16(FP), DX
+	MOVQ n+24(FP), CX
+	BINLOOP(VMULPS, mv32, mv8, mvdone)

@@ -204,3 +204,65 @@ func TestSoftmaxRowPrimitives(t *testing.T) {
 		}
 	}
 }
+
+func TestScaleShiftVector(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 0))
+	for _, n := range []int{0, 1, 7, 8, 9, 16, 17, 31, 40} {
+		x := uniformSlice(r, n, -3, 3)
+		got := make([]float32, n)
+		actScaleShift(got, x, -1.5, 0.25)
+		for i, v := range x {
+			want := float64(v)*-1.5 + 0.25
+			if math.Abs(float64(got[i])-want) > 1e-6 {
+				t.Fatalf("n=%d: dst[%d] = %g, want %g", n, i, got[i], want)
+			}
+		}
+	}
+}
+
+func TestBinaryVector(t *testing.T) {
+	r := rand.New(rand.NewPCG(13, 0))
+	for _, n := range []int{1, 7, 8, 9, 16, 17, 31, 40} {
+		a, b := uniformSlice(r, n, -3, 3), uniformSlice(r, n, -3, 3)
+		for _, op := range []BinaryOp{OpAdd, OpMul} {
+			got := make([]float32, n)
+			if !actBinary(op, got, a, b) {
+				return // no vector kernel on this build
+			}
+			for i := range got {
+				want := a[i] + b[i]
+				if op == OpMul {
+					want = a[i] * b[i]
+				}
+				if got[i] != want {
+					t.Fatalf("op %d n=%d: dst[%d] = %g, want %g", op, n, i, got[i], want)
+				}
+			}
+		}
+	}
+}
+
+// BenchmarkActivations times GELU on a BERT-mini intermediate activation
+// ([16·128, 1024]) and softmax on its attention scores ([16·4·128, 128]).
+func BenchmarkActivations(b *testing.B) {
+	r := rand.New(rand.NewPCG(1, 0))
+	const n, rows, c = 16 * 128 * 1024, 16 * 4 * 128, 128
+	x, y, dy, dx := uniformSlice(r, n, -4, 4), make([]float32, n), uniformSlice(r, n, -1, 1), make([]float32, n)
+	for _, k := range []struct {
+		name string
+		f    func()
+	}{
+		{"GELU/forward", func() { GELUForward(y, x) }},
+		{"GELU/backward", func() { GELUBackward(dx, dy, x) }},
+		{"GELUTanh/forward", func() { GELUTanhForward(y, x) }},
+		{"GELUTanh/backward", func() { GELUTanhBackward(dx, dy, x) }},
+		{"Softmax/forward", func() { SoftmaxForward(y[:rows*c], x[:rows*c], rows, c) }},
+		{"Softmax/backward", func() { SoftmaxBackward(dx[:rows*c], dy[:rows*c], y[:rows*c], rows, c) }},
+	} {
+		b.Run(k.name, func(b *testing.B) {
+			for b.Loop() {
+				k.f()
+			}
+		})
+	}
+}

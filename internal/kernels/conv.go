@@ -72,21 +72,44 @@ func Im2col(cols, x []float32, g Window, n0, n1 int) {
 }
 
 // im2colRow writes the OW column-matrix rows of output row oh of image n.
+// The kernel rows inside the input are found once per output row, and
+// windows wholly inside it (most of them) take a plain copy per kernel row,
+// so a one-channel input's runs of KW values cost little beyond the copy.
 func im2colRow(dst, x []float32, g Window, n, oh int) {
 	C := g.C
-	K := g.KH * g.KW * C
+	KWC := g.KW * C
+	K := g.KH * KWC
+	ih0 := oh*g.SH - g.PadTop
+	khLo, khHi := max(0, -ih0), min(g.KH, g.H-ih0) // kernel rows inside the input
+	if khLo >= khHi {
+		clear(dst[:g.OW*K])
+		return
+	}
+	img := x[(n*g.H+ih0+khLo)*g.W*C:][:(khHi-khLo-1)*g.W*C+g.W*C] // rows ih0+khLo … ih0+khHi-1
 	for ow := 0; ow < g.OW; ow++ {
 		crow := dst[ow*K:][:K]
 		iw0, a, b := g.kwSpan(ow)
-		for kh := 0; kh < g.KH; kh++ {
-			ih := oh*g.SH - g.PadTop + kh
-			seg := crow[kh*g.KW*C:][:g.KW*C]
-			if ih < 0 || ih >= g.H || b <= a {
-				clear(seg)
-				continue
+		if b <= a {
+			clear(crow)
+			continue
+		}
+		if khLo > 0 {
+			clear(crow[:khLo*KWC])
+		}
+		if khHi < g.KH {
+			clear(crow[khHi*KWC:])
+		}
+		if a == 0 && b == g.KW { // the window is inside the input's width
+			src := img[iw0*C:]
+			for kh := khLo; kh < khHi; kh++ {
+				copyRun(crow[kh*KWC:][:KWC], src[(kh-khLo)*g.W*C:][:KWC])
 			}
+			continue
+		}
+		for kh := khLo; kh < khHi; kh++ {
+			seg := crow[kh*KWC:][:KWC]
 			clear(seg[:a*C])
-			copyRun(seg[a*C:b*C], x[((n*g.H+ih)*g.W+iw0+a)*C:][:(b-a)*C])
+			copyRun(seg[a*C:b*C], img[((kh-khLo)*g.W+iw0+a)*C:][:(b-a)*C])
 			clear(seg[b*C:])
 		}
 	}
@@ -96,13 +119,21 @@ func im2colRow(dst, x []float32, g Window, n, oh int) {
 // images [n0,n1) into dx [N,H,W,C] (accumulating). Each input row is
 // gathered by one goroutine in a fixed order (kh, then ow), so it is
 // deterministic.
-func Col2im(dx, cols []float32, g Window, n0, n1 int) {
+func Col2im(dx, cols []float32, g Window, n0, n1 int) { col2im(dx, cols, g, n0, n1, false) }
+
+// col2im is Col2im; with set it writes the rows of images [n0,n1) of dx
+// instead of adding to them (clearing each just before its gathers, while
+// it is in cache), so dx needs no zeroing beforehand.
+func col2im(dx, cols []float32, g Window, n0, n1 int, set bool) {
 	K := g.KH * g.KW * g.C
 	C := g.C
 	ParallelFor((n1-n0)*g.H, Grain(g.W*g.C*g.KH*g.KW, 1<<14), func(lo, hi int) {
 		for r := lo; r < hi; r++ {
 			nl, ih := r/g.H, r%g.H
 			dxrow := dx[((n0+nl)*g.H+ih)*g.W*C:][:g.W*C]
+			if set {
+				clear(dxrow)
+			}
 			for kh := 0; kh < g.KH; kh++ {
 				t := ih + g.PadTop - kh
 				if t < 0 || t%g.SH != 0 || t/g.SH >= g.OH {
@@ -240,12 +271,14 @@ func Conv2DForwardSave(y, cols, x, w, b []float32, g Window, cout int) {
 // gradient slice is skipped. dW = colsᵀ·dY and dCols = dY·Wᵀ (then col2im)
 // per batch chunk, recomputing the columns rather than keeping them.
 func Conv2DBackward(dx, dw, db, dy, x, w []float32, g Window, cout int) {
-	Conv2DBackwardSaved(dx, dw, db, dy, x, nil, w, g, cout)
+	Conv2DBackwardSaved(dx, dw, db, dy, x, nil, w, g, cout, false)
 }
 
 // Conv2DBackwardSaved is Conv2DBackward given the column matrix that
 // Conv2DForwardSave kept (nil: recompute it from x). cols is only read.
-func Conv2DBackwardSaved(dx, dw, db, dy, x, cols, w []float32, g Window, cout int) {
+// With setDx, dx is written rather than accumulated into (its old contents
+// are never read), which spares the caller zeroing a fresh gradient.
+func Conv2DBackwardSaved(dx, dw, db, dy, x, cols, w []float32, g Window, cout int, setDx bool) {
 	K := g.KH * g.KW * g.C
 	if db != nil {
 		ColSumsAcc(db, dy, g.N*g.OH*g.OW, cout)
@@ -263,9 +296,17 @@ func Conv2DBackwardSaved(dx, dw, db, dy, x, cols, w []float32, g Window, cout in
 			Sgemm(true, false, g.C, cout, m, 1, x, g.C, dy, cout, 1, dw, cout)
 		}
 		if dx != nil {
-			Sgemm(false, true, m, g.C, cout, 1, dy, cout, w, cout, 1, dx, g.C)
+			beta := float32(1)
+			if setDx {
+				beta = 0
+			}
+			Sgemm(false, true, m, g.C, cout, 1, dy, cout, w, cout, beta, dx, g.C)
 		}
 		return
+	}
+	if dx != nil && g.dxAsConv() {
+		convDxAsConv(dx, dy, w, g, cout, setDx)
+		dx = nil
 	}
 	chunk := g.convChunk()
 	if cols != nil && dw != nil { // one GEMM over the whole batch
@@ -290,8 +331,60 @@ func Conv2DBackwardSaved(dx, dw, db, dy, x, cols, w []float32, g Window, cout in
 		}
 		if dx != nil { // work is free again: reuse it for dCols
 			Sgemm(false, true, rows, K, cout, 1, dyc, cout, w, cout, 0, work, K)
-			Col2im(dx, work, g, n0, n1)
+			col2im(dx, work, g, n0, n1, setDx)
 		}
+	}
+}
+
+// dxAsConv reports whether the input gradient is taken as a convolution of
+// dy with the flipped kernel (stride 1, padding less than the kernel): an
+// im2col of dy and a GEMM with the long inner dimension KH·KW·Cout,
+// instead of a GEMM writing the whole column-matrix gradient and col2im
+// scatter-adding it (both memory-bound passes over a matrix KH·KW times
+// the size of x).
+func (g Window) dxAsConv() bool {
+	return g.SH == 1 && g.SW == 1 && g.PadTop < g.KH && g.PadLeft < g.KW && !g.direct()
+}
+
+// transposed is the window of the convolution that gives dx from dy
+// [N,OH,OW,cout] for a stride-1 g: dx[ih, iw] gathers dy[ih+PadTop−kh,
+// iw+PadLeft−kw] over the kernel, i.e. dy padded by KH−1−PadTop rows (and
+// KW−1−PadLeft columns) before it under the flipped kernel.
+func (g Window) transposed(cout int) Window {
+	return Window{N: g.N, H: g.OH, W: g.OW, C: cout, KH: g.KH, KW: g.KW, SH: 1, SW: 1,
+		PadTop: g.KH - 1 - g.PadTop, PadLeft: g.KW - 1 - g.PadLeft, OH: g.H, OW: g.W}
+}
+
+// convDxAsConv accumulates (with set, writes) dx for a stride-1 convolution
+// as the convolution of dy with the flipped kernel. The flipped kernel is
+// kept transposed, wt[ci, (kh·KW + kw)·cout + co] = w[KH−1−kh, KW−1−kw, ci,
+// co], so building it copies runs of cout values.
+func convDxAsConv(dx, dy, w []float32, g Window, cout int, set bool) {
+	t := g.transposed(cout)
+	K := g.KH * g.KW * cout
+	wp := f32Scratch.get(g.C * K)
+	defer f32Scratch.put(wp)
+	wt := *wp
+	for kh := range g.KH {
+		for kw := range g.KW {
+			src := w[((g.KH-1-kh)*g.KW+g.KW-1-kw)*g.C*cout:][:g.C*cout]
+			for ci := range g.C {
+				copy(wt[ci*K+(kh*g.KW+kw)*cout:][:cout], src[ci*cout:][:cout])
+			}
+		}
+	}
+	beta := float32(1)
+	if set {
+		beta = 0
+	}
+	chunk := t.convChunk()
+	buf := f32Scratch.get(chunk * t.OH * t.OW * K) // Im2col writes all it is read at
+	defer f32Scratch.put(buf)
+	cols := *buf
+	for n0 := 0; n0 < g.N; n0 += chunk {
+		n1 := min(n0+chunk, g.N)
+		Im2col(cols, dy, t, n0, n1)
+		Sgemm(false, true, (n1-n0)*g.H*g.W, g.C, K, 1, cols, K, wt, K, beta, dx[n0*g.H*g.W*g.C:], g.C)
 	}
 }
 
@@ -317,9 +410,7 @@ func ColSumsAcc(dst, a []float32, rows, cols int) {
 		for b := lo; b < hi; b += colSumsBlock {
 			clear(t)
 			vColSum(t, a[b*cols:], min(colSumsBlock, hi-b), cols, cols)
-			for j, v := range t {
-				p[j] += float64(v)
-			}
+			vAddF64(p, t)
 		}
 	})
 	for j := range cols {

@@ -50,7 +50,7 @@ func BenchmarkSeedConv(b *testing.B) {
 				dx = nil // the input needs no gradient
 			}
 			for b.Loop() {
-				Conv2DBackwardSaved(dx, dw, bias, y, x, saved, w, g, c.cout)
+				Conv2DBackwardSaved(dx, dw, bias, y, x, saved, w, g, c.cout, false)
 			}
 		})
 		b.Run(fmt.Sprint(c.name, "/im2col"), func(b *testing.B) {

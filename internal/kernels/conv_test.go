@@ -1,6 +1,7 @@
 package kernels
 
 import (
+	"math"
 	"math/rand/v2"
 	"runtime"
 	"testing"
@@ -270,7 +271,7 @@ func TestConvSavedCols(t *testing.T) {
 		dx1, dw1, db1 := make([]float32, len(x)), make([]float32, len(w)), make([]float32, cout)
 		dx2, dw2, db2 := make([]float32, len(x)), make([]float32, len(w)), make([]float32, cout)
 		Conv2DBackward(dx1, dw1, db1, dy, x, w, g, cout)
-		Conv2DBackwardSaved(dx2, dw2, db2, dy, x, cols, w, g, cout)
+		Conv2DBackwardSaved(dx2, dw2, db2, dy, x, cols, w, g, cout, false)
 		for k, p := range [][2][]float32{{y1, y2}, {dx1, dx2}, {dw1, dw2}, {db1, db2}} {
 			for j := range p[0] {
 				if d := p[0][j] - p[1][j]; d > 1e-4 || d < -1e-4 {
@@ -309,6 +310,76 @@ func TestColSumsAcc(t *testing.T) {
 			}
 			if got[j] != got4[j] {
 				t.Errorf("cols %d: sum[%d] = %g with 1 thread, %g with 4", cols, j, got[j], got4[j])
+			}
+		}
+	}
+}
+
+// TestConvDxAsConv: for stride-1 windows, the input gradient taken as a
+// convolution of dy with the flipped kernel matches dCols = dy·wᵀ
+// scatter-added by Col2im, accumulating and (setDx) overwriting, with the
+// batch in one chunk or one image per chunk.
+func TestConvDxAsConv(t *testing.T) {
+	geoms := []Window{
+		{N: 2, H: 5, W: 6, C: 3, KH: 3, KW: 3, SH: 1, SW: 1, PadTop: 1, PadLeft: 1, OH: 5, OW: 6}, // same
+		{N: 2, H: 5, W: 6, C: 3, KH: 3, KW: 3, SH: 1, SW: 1, OH: 3, OW: 4},                        // valid
+		{N: 1, H: 6, W: 5, C: 2, KH: 2, KW: 4, SH: 1, SW: 1, PadTop: 0, PadLeft: 1, OH: 6, OW: 5}, // same, extra pad after
+		{N: 3, H: 7, W: 7, C: 8, KH: 5, KW: 1, SH: 1, SW: 1, PadTop: 2, PadLeft: 0, OH: 7, OW: 7},
+	}
+	r := rand.New(rand.NewPCG(21, 22))
+	for i, g := range geoms {
+		if !g.dxAsConv() {
+			t.Fatalf("geom %d: not on the dx-as-convolution path", i)
+		}
+		cout := 5
+		K := g.KH * g.KW * g.C
+		w := randSlice(r, K*cout)
+		dy := randSlice(r, g.N*g.OH*g.OW*cout)
+		dx0 := randSlice(r, g.N*g.H*g.W*g.C)
+		dcols := make([]float32, g.N*g.OH*g.OW*K)
+		Sgemm(false, true, g.N*g.OH*g.OW, K, cout, 1, dy, cout, w, cout, 0, dcols, K)
+		want := append([]float32(nil), dx0...)
+		Col2im(want, dcols, g, 0, g.N)
+		wantSet := make([]float32, len(dx0))
+		Col2im(wantSet, dcols, g, 0, g.N)
+		for _, budget := range []int{1 << 21, 1} {
+			func() {
+				defer func(old int) { colsBudget = old }(colsBudget)
+				colsBudget = budget
+				got := append([]float32(nil), dx0...)
+				convDxAsConv(got, dy, w, g, cout, false)
+				gotSet := randSlice(r, len(dx0)) // garbage to overwrite
+				convDxAsConv(gotSet, dy, w, g, cout, true)
+				for j := range want {
+					if d := math.Abs(float64(got[j] - want[j])); d > 1e-4 {
+						t.Fatalf("geom %d budget %d: dx[%d] = %g, want %g", i, budget, j, got[j], want[j])
+					}
+					if d := math.Abs(float64(gotSet[j] - wantSet[j])); d > 1e-4 {
+						t.Fatalf("geom %d budget %d: set dx[%d] = %g, want %g", i, budget, j, gotSet[j], wantSet[j])
+					}
+				}
+			}()
+		}
+	}
+}
+
+// TestConvBackwardSetDx: with setDx, Conv2DBackwardSaved overwrites a
+// garbage dx with what it would add to a zero one, on every path (col2im,
+// dx as a convolution, direct).
+func TestConvBackwardSetDx(t *testing.T) {
+	r := rand.New(rand.NewPCG(23, 24))
+	for i, g := range convGeoms {
+		cout := 4
+		x := randSlice(r, g.N*g.H*g.W*g.C)
+		w := randSlice(r, g.KH*g.KW*g.C*cout)
+		dy := randSlice(r, g.N*g.OH*g.OW*cout)
+		want := make([]float32, len(x))
+		Conv2DBackwardSaved(want, nil, nil, dy, x, nil, w, g, cout, false)
+		got := randSlice(r, len(x))
+		Conv2DBackwardSaved(got, nil, nil, dy, x, nil, w, g, cout, true)
+		for j := range want {
+			if got[j] != want[j] {
+				t.Fatalf("geom %d: set dx[%d] = %g, accumulated into zeros %g", i, j, got[j], want[j])
 			}
 		}
 	}

@@ -114,6 +114,9 @@ func binaryRow(op BinaryOp, dst, a []float32, ao, as int, b []float32, bo, bs in
 	n := len(dst)
 	if as == 1 && bs == 1 {
 		a, b = a[ao:ao+n], b[bo:bo+n]
+		if actBinary(op, dst, a, b) {
+			return
+		}
 		switch op {
 		case OpAdd:
 			for j := range dst {
@@ -159,9 +162,7 @@ func Axpy(y []float32, alpha float32, x []float32) {
 	x = x[:len(y)]
 	ParallelFor(len(y), elemGrain, func(lo, hi int) {
 		if alpha == 1 {
-			for i := lo; i < hi; i++ {
-				y[i] += x[i]
-			}
+			vAddTo(y[lo:hi], x[lo:hi])
 			return
 		}
 		for i := lo; i < hi; i++ {
@@ -170,14 +171,24 @@ func Axpy(y []float32, alpha float32, x []float32) {
 	})
 }
 
-// ScaleShift writes dst = x·scale + shift (AddScalar and MulScalar forward).
+// Copy writes dst = src (a parallel copy).
+func Copy(dst, src []float32) {
+	src = src[:len(dst)]
+	ParallelFor(len(dst), elemGrain, func(lo, hi int) { copy(dst[lo:hi], src[lo:hi]) })
+}
+
+// ScaleShift writes dst = x·scale + shift (AddScalar and MulScalar forward),
+// fused into one rounding where the vector kernel runs.
 func ScaleShift(dst, x []float32, scale, shift float32) {
 	x = x[:len(dst)]
-	ParallelFor(len(dst), elemGrain, func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			dst[i] = x[i]*scale + shift
-		}
-	})
+	ParallelFor(len(dst), elemGrain, func(lo, hi int) { actScaleShift(dst[lo:hi], x[lo:hi], scale, shift) })
+}
+
+func scaleShiftGo(dst, x []float32, scale, shift float32) {
+	x = x[:len(dst)]
+	for i, v := range x {
+		dst[i] = v*scale + shift
+	}
 }
 
 // MulAcc computes dst += a·b elementwise.

@@ -21,13 +21,16 @@ const bnBlock = 64
 func bnGrain(C int) int { return Grain(C, 1<<14) }
 
 // bnColReduce runs red over x's rows in chunks and blocks and returns the
-// per-column sums of its k outputs ([k][C] after combining), combining
-// float64 chunk partials in chunk order. red accumulates into k slices of
-// length C over a block of rows starting at row lo.
-func bnColReduce(M, C, k int, red func(acc [][]float32, lo, rows int)) [][]float64 {
+// per-column sums of its k outputs (k·C values, output q at q·C, after
+// combining), combining float64 chunk partials in chunk order. red
+// accumulates into k slices of length C over a block of rows starting at
+// row lo. The caller gives the result back with f64Scratch.put.
+func bnColReduce(M, C, k int, red func(acc [][]float32, lo, rows int)) *[]float64 {
 	grain := bnGrain(C)
 	chunks := (M + grain - 1) / grain
-	part := make([]float64, chunks*k*C)
+	pp := f64Scratch.getZeroed(chunks * k * C)
+	defer f64Scratch.put(pp)
+	part := *pp
 	tmp := getScratch(chunks * k * C)
 	defer putScratch(tmp)
 	accs := make([][]float32, chunks*k) // slice headers made once per call, not per chunk
@@ -42,21 +45,22 @@ func bnColReduce(M, C, k int, red func(acc [][]float32, lo, rows int)) [][]float
 		for b := lo; b < hi; b += bnBlock {
 			clear(t)
 			red(acc, b, min(bnBlock, hi-b))
-			for j, v := range t {
-				p[j] += float64(v)
-			}
+			vAddF64(p, t)
 		}
 	})
-	out := make([][]float64, k)
-	for q := range k {
-		out[q] = make([]float64, C)
-		for ch := range chunks {
-			for c, v := range part[ch*k*C+q*C:][:C] {
-				out[q][c] += v
-			}
-		}
+	out := f64Scratch.getZeroed(k * C)
+	for ch := range chunks {
+		vAddF64Slice(*out, part[ch*k*C:][:k*C])
 	}
 	return out
+}
+
+// vAddF64Slice accumulates dst += src in float64.
+func vAddF64Slice(dst, src []float64) {
+	src = src[:len(dst)]
+	for i, v := range src {
+		dst[i] += v
+	}
 }
 
 // BatchNormStats writes the per-channel mean and biased variance of x
@@ -70,8 +74,10 @@ func BatchNormStats(mean, variance, x []float32, M, C int) {
 	}
 	grain := bnGrain(C)
 	chunks := (M + grain - 1) / grain
-	cm := make([]float64, chunks*C)  // chunk means
-	cm2 := make([]float64, chunks*C) // chunk Σ(x − chunk mean)²
+	cp := f64Scratch.getZeroed(2 * chunks * C)
+	defer f64Scratch.put(cp)
+	cm := (*cp)[:chunks*C]  // chunk means
+	cm2 := (*cp)[chunks*C:] // chunk Σ(x − chunk mean)²
 	tmp := getScratch(chunks * 2 * C)
 	defer putScratch(tmp)
 	ParallelFor(M, grain, func(lo, hi int) {
@@ -83,9 +89,7 @@ func BatchNormStats(mean, variance, x []float32, M, C int) {
 		for b := lo; b < hi; b += bnBlock {
 			clear(acc)
 			vColSum(acc, x[b*C:], min(bnBlock, hi-b), C, C)
-			for c, v := range acc {
-				m[c] += float64(v)
-			}
+			vAddF64(m, acc)
 		}
 		for c := range C {
 			m[c] /= n
@@ -94,9 +98,7 @@ func BatchNormStats(mean, variance, x []float32, M, C int) {
 		for b := lo; b < hi; b += bnBlock {
 			clear(acc)
 			vColSumSqDev(acc, x[b*C:], shift, min(bnBlock, hi-b), C, C)
-			for c, v := range acc {
-				m2[c] += float64(v)
-			}
+			vAddF64(m2, acc)
 		}
 		for c := range C {
 			d := float64(shift[c]) - m[c] // deviations were taken from the rounded mean
@@ -125,7 +127,9 @@ func BatchNormForward(y, x, mean, rstd, gamma, beta []float32, M, C int) {
 	if C == 0 {
 		return
 	}
-	a := make([]float32, C)
+	ap := f32Scratch.get(C)
+	defer f32Scratch.put(ap)
+	a := *ap
 	for c := range C {
 		a[c] = rstd[c]
 		if gamma != nil {
@@ -138,25 +142,29 @@ func BatchNormForward(y, x, mean, rstd, gamma, beta []float32, M, C int) {
 	})
 }
 
-// BatchNormBackward accumulates dx, dgamma, dbeta given dy [M, C]. With
-// batchStats the mean and rstd were the batch's own, so they depend on x:
+// BatchNormBackward accumulates dx, dgamma, dbeta given dy [M, C] (with
+// setDx it writes dx instead, reading nothing of it). With batchStats the
+// mean and rstd were the batch's own, so they depend on x:
 // dx = gamma·rstd·(dy − Σdy/M − x̂·Σ(dy·x̂)/M) (the fused form of
 // rstd/M·(M·dx̂ − Σdx̂ − x̂·Σ(dx̂·x̂)) with dx̂ = gamma·dy); otherwise
 // (running statistics) the op is affine in x and dx = gamma·rstd·dy.
-func BatchNormBackward(dx, dgamma, dbeta, dy, x, mean, rstd, gamma []float32, M, C int, batchStats bool) {
+func BatchNormBackward(dx, dgamma, dbeta, dy, x, mean, rstd, gamma []float32, M, C int, batchStats, setDx bool) {
 	if C == 0 || M == 0 {
 		return
 	}
 	needSums := dgamma != nil || dbeta != nil || (dx != nil && batchStats)
-	sumDy := make([]float32, C)
-	sumDyXh := make([]float32, C)
+	cp := f32Scratch.get(5 * C)
+	defer f32Scratch.put(cp)
+	coef := *cp
+	sumDy, sumDyXh := coef[:C], coef[C:2*C]
 	if needSums {
-		s := bnColReduce(M, C, 2, func(acc [][]float32, lo, rows int) {
+		sp := bnColReduce(M, C, 2, func(acc [][]float32, lo, rows int) {
 			vColBwdSums(acc[0], acc[1], dy[lo*C:], x[lo*C:], mean, rows, C, C)
 		})
+		s := *sp
 		for c := range C {
-			sumDy[c] = float32(s[0][c])
-			sumDyXh[c] = float32(s[1][c] * float64(rstd[c]))
+			sumDy[c] = float32(s[c])
+			sumDyXh[c] = float32(s[C+c] * float64(rstd[c]))
 			if dbeta != nil {
 				dbeta[c] += sumDy[c]
 			}
@@ -164,15 +172,14 @@ func BatchNormBackward(dx, dgamma, dbeta, dy, x, mean, rstd, gamma []float32, M,
 				dgamma[c] += sumDyXh[c]
 			}
 		}
+		f64Scratch.put(sp)
 	}
 	if dx == nil {
 		return
 	}
 	// Per-channel coefficients: dx = a·dy + b·(x − mean) + c0 (b = c0 = 0
 	// without batch statistics).
-	a := make([]float32, C)
-	b := make([]float32, C)
-	c0 := make([]float32, C)
+	a, b, c0 := coef[2*C:3*C], coef[3*C:4*C], coef[4*C:]
 	invM := 1 / float32(M)
 	for c := range C {
 		g := float32(1)
@@ -180,13 +187,14 @@ func BatchNormBackward(dx, dgamma, dbeta, dy, x, mean, rstd, gamma []float32, M,
 			g = gamma[c]
 		}
 		a[c] = g * rstd[c]
+		b[c], c0[c] = 0, 0
 		if batchStats {
 			b[c] = -a[c] * sumDyXh[c] * invM * rstd[c]
 			c0[c] = -a[c] * sumDy[c] * invM
 		}
 	}
 	ParallelFor(M, bnGrain(C), func(lo, hi int) {
-		vBNBwdDxRows(dx[lo*C:], dy[lo*C:], x[lo*C:], mean, a, b, c0, hi-lo, C, C)
+		vBNBwdDxRows(dx[lo*C:], dy[lo*C:], x[lo*C:], mean, a, b, c0, hi-lo, C, C, setDx)
 	})
 }
 

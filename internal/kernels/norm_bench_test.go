@@ -92,6 +92,6 @@ func BenchmarkBatchNormTrain(b *testing.B) {
 			s.rstd[c] = float32(1 / math.Sqrt(float64(variance[c])+1e-5))
 		}
 		BatchNormForward(s.y, s.x, s.mean[:C], s.rstd[:C], s.gamma, s.beta, M, C)
-		BatchNormBackward(s.dx, s.dgamma, s.dbeta, s.dy, s.x, s.mean[:C], s.rstd[:C], s.gamma, M, C, true)
+		BatchNormBackward(s.dx, s.dgamma, s.dbeta, s.dy, s.x, s.mean[:C], s.rstd[:C], s.gamma, M, C, true, false)
 	}
 }

@@ -51,7 +51,7 @@ func TestNormDeterministic(t *testing.T) {
 			rstd[c] = 1 / float32(math.Sqrt(float64(v[c])+1e-3))
 		}
 		dx, dg, db := make([]float32, M*C), make([]float32, C), make([]float32, C)
-		BatchNormBackward(dx, dg, db, dy, x, mean, rstd, gamma, M, C, true)
+		BatchNormBackward(dx, dg, db, dy, x, mean, rstd, gamma, M, C, true, false)
 		lm, lr := make([]float32, M), make([]float32, M)
 		ly := make([]float32, M*C)
 		LayerNormForward(ly, lm, lr, x, gamma, nil, M, C, 1e-5)

@@ -78,8 +78,8 @@ type workerPool struct {
 	workers []*poolWorker
 }
 
-// poolWorker is one pool goroutine. After a job it spins for a few tens of
-// microseconds waiting for the next (GEMM issues several ParallelFor calls
+// poolWorker is one pool goroutine. After a job it spins for about a tenth
+// of a millisecond waiting for the next (GEMM issues several ParallelFor calls
 // in a row, and waking a parked thread costs as much as a small chunk of
 // work, more in a VM), then parks on wake.
 type poolWorker struct {
@@ -88,13 +88,18 @@ type poolWorker struct {
 	wake   chan struct{} // buffered (1)
 }
 
-const poolSpin = 1 << 15 // polls of job before parking (~30 µs)
+const poolSpin = 1 << 17 // polls of job before parking (~100 µs of loads)
 
 func (w *poolWorker) loop() {
 	for {
 		var j *pfJob
 		for i := 0; i < poolSpin && j == nil; i++ {
-			if j = w.job.Swap(nil); j == nil && i%1024 == 1023 {
+			// Poll with a plain load, which keeps the cache line shared
+			// (a locked swap per poll takes it exclusive, slowing the
+			// caller's store of the next job); swap only once one shows.
+			if w.job.Load() != nil {
+				j = w.job.Swap(nil)
+			} else if i%1024 == 1023 {
 				runtime.Gosched() // let other goroutines have this P
 			}
 		}

@@ -51,8 +51,28 @@ func permuteRows(numel int, shape, axes []int, fn func(r, off, ls, n int)) {
 func Permute(dst, src []float32, shape, axes []int) {
 	permuteRows(len(dst), shape, axes, func(r, off, ls, n int) {
 		row := dst[r*n : r*n+n]
+		if ls == 1 { // the last axis stays last (a head split or merge): runs copy
+			copy(row, src[off:off+n])
+			return
+		}
 		for j := range row {
 			row[j] = src[off+j*ls]
+		}
+	})
+}
+
+// PermuteInverse writes dy (in the permuted layout) into dx (in the source
+// layout of the given shape): every element of dx, once. PermuteBackward
+// adds instead.
+func PermuteInverse(dx, dy []float32, shape, axes []int) {
+	permuteRows(len(dy), shape, axes, func(r, off, ls, n int) {
+		row := dy[r*n : r*n+n]
+		if ls == 1 {
+			copy(dx[off:off+n], row)
+			return
+		}
+		for j, v := range row {
+			dx[off+j*ls] = v
 		}
 	})
 }
@@ -62,6 +82,10 @@ func Permute(dst, src []float32, shape, axes []int) {
 func PermuteBackward(dx, dy []float32, shape, axes []int) {
 	permuteRows(len(dy), shape, axes, func(r, off, ls, n int) {
 		row := dy[r*n : r*n+n]
+		if ls == 1 {
+			vAddTo(dx[off:off+n], row)
+			return
+		}
 		for j, v := range row {
 			dx[off+j*ls] += v
 		}

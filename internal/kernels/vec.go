@@ -140,11 +140,18 @@ func bnFwdRowsGo(y, x, mean, a, b []float32, rows, ld, n int) {
 	}
 }
 
-// bnBwdDxRowsGo accumulates dx += a[c]·dy + b[c]·(x − mean[c]) + c0[c].
-func bnBwdDxRowsGo(dx, dy, x, mean, a, b, c0 []float32, rows, ld, n int) {
+// bnBwdDxRowsGo accumulates dx += a[c]·dy + b[c]·(x − mean[c]) + c0[c],
+// or with set writes dx = that (dx's old contents unread).
+func bnBwdDxRowsGo(dx, dy, x, mean, a, b, c0 []float32, rows, ld, n int, set bool) {
 	mean, a, b, c0 = mean[:n], a[:n], b[:n], c0[:n]
 	for r := range rows {
 		dxr, dr, xr := dx[r*ld:][:n], dy[r*ld:][:n], x[r*ld:][:n]
+		if set {
+			for c, d := range dr {
+				dxr[c] = a[c]*d + b[c]*(xr[c]-mean[c]) + c0[c]
+			}
+			continue
+		}
 		for c, d := range dr {
 			dxr[c] += a[c]*d + b[c]*(xr[c]-mean[c]) + c0[c]
 		}
@@ -240,6 +247,24 @@ func addToGo(dst, src []float32) {
 	src = src[:len(dst)]
 	for i, v := range src {
 		dst[i] += v
+	}
+}
+
+// Zero sets every element of x to 0, in parallel chunks when x is long
+// (zeroing a fresh gradient buffer of a megabyte or more is memory-bound
+// work the second core halves).
+func Zero(x []float32) {
+	ParallelFor(len(x), zeroGrain, func(lo, hi int) { clear(x[lo:hi]) })
+}
+
+// zeroGrain is Zero's chunk: 256 KB.
+const zeroGrain = 1 << 16
+
+// addF64Go accumulates dst += float64(src).
+func addF64Go(dst []float64, src []float32) {
+	src = src[:len(dst)]
+	for i, v := range src {
+		dst[i] += float64(v)
 	}
 }
 

@@ -42,6 +42,9 @@ func bnFwdRowsAVX2(y, x, mean, a, b *float32, rows, ld, n int)
 func bnBwdDxRowsAVX2(dx, dy, x, mean, a, b, c0 *float32, rows, ld, n int)
 
 //go:noescape
+func bnBwdDxRowsSetAVX2(dx, dy, x, mean, a, b, c0 *float32, rows, ld, n int)
+
+//go:noescape
 func reluFwdAVX2(y, x *float32, n int)
 
 //go:noescape
@@ -103,6 +106,22 @@ func vAdam(p, g, m, v []float32, a AdamParams) {
 
 //go:noescape
 func addToAVX2(dst, src *float32, n int)
+
+//go:noescape
+func addF64AVX2(dst *float64, src *float32, n int)
+
+// vAddF64 accumulates dst += float64(src), the fold of a float32 partial
+// sum into a float64 one (the same bits as the Go loop).
+func vAddF64(dst []float64, src []float32) {
+	n := len(dst) &^ 3
+	if !vecAVX2 || n == 0 {
+		addF64Go(dst, src)
+		return
+	}
+	src = src[:len(dst)]
+	addF64AVX2(&dst[0], &src[0], n)
+	addF64Go(dst[n:], src[n:])
+}
 
 func vAddTo(dst, src []float32) {
 	n := len(dst) &^ 7
@@ -242,18 +261,22 @@ func vBNFwdRows(y, x, mean, a, b []float32, rows, ld, n int) {
 	}
 }
 
-func vBNBwdDxRows(dx, dy, x, mean, a, b, c0 []float32, rows, ld, n int) {
+func vBNBwdDxRows(dx, dy, x, mean, a, b, c0 []float32, rows, ld, n int, set bool) {
 	n8 := n &^ 7
 	if !vecAVX2 || n8 == 0 || rows == 0 {
-		bnBwdDxRowsGo(dx, dy, x, mean, a, b, c0, rows, ld, n)
+		bnBwdDxRowsGo(dx, dy, x, mean, a, b, c0, rows, ld, n, set)
 		return
 	}
 	mean, a, b, c0 = mean[:n], a[:n], b[:n], c0[:n]
 	sp := span(rows, ld, n)
 	dx, dy, x = dx[:sp], dy[:sp], x[:sp]
-	bnBwdDxRowsAVX2(&dx[0], &dy[0], &x[0], &mean[0], &a[0], &b[0], &c0[0], rows, ld, n8)
+	if set {
+		bnBwdDxRowsSetAVX2(&dx[0], &dy[0], &x[0], &mean[0], &a[0], &b[0], &c0[0], rows, ld, n8)
+	} else {
+		bnBwdDxRowsAVX2(&dx[0], &dy[0], &x[0], &mean[0], &a[0], &b[0], &c0[0], rows, ld, n8)
+	}
 	if n8 < n {
-		bnBwdDxRowsGo(dx[n8:], dy[n8:], x[n8:], mean[n8:], a[n8:], b[n8:], c0[n8:], rows, ld, n-n8)
+		bnBwdDxRowsGo(dx[n8:], dy[n8:], x[n8:], mean[n8:], a[n8:], b[n8:], c0[n8:], rows, ld, n-n8, set)
 	}
 }
 

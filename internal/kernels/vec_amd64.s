@@ -539,6 +539,44 @@ bbcol:
 	VZEROUPPER
 	RET
 
+// func bnBwdDxRowsSetAVX2(dx, dy, x, mean, a, b, c0 *float32, rows, ld, n int)
+// bnBwdDxRowsAVX2 writing dx = a·dy + b·(x − mean) + c0, old dx unread.
+TEXT ·bnBwdDxRowsSetAVX2(SB), NOSPLIT, $0-80
+	MOVQ dx+0(FP), DI
+	MOVQ dy+8(FP), R8
+	MOVQ x+16(FP), SI
+	MOVQ mean+24(FP), R11
+	MOVQ a+32(FP), R12
+	MOVQ b+40(FP), R13
+	MOVQ c0+48(FP), R9
+	MOVQ rows+56(FP), CX
+	MOVQ ld+64(FP), DX
+	MOVQ n+72(FP), BX
+	SHLQ $2, DX
+	SHLQ $2, BX
+
+bsrow:
+	XORQ AX, AX
+
+bscol:
+	VMOVUPS (R8)(AX*1), Y0
+	VMOVUPS (SI)(AX*1), Y1
+	VSUBPS (R11)(AX*1), Y1, Y1
+	VMOVUPS (R9)(AX*1), Y2
+	VFMADD231PS (R12)(AX*1), Y0, Y2
+	VFMADD231PS (R13)(AX*1), Y1, Y2
+	VMOVUPS Y2, (DI)(AX*1)
+	ADDQ $32, AX
+	CMPQ AX, BX
+	JLT  bscol
+	ADDQ DX, SI
+	ADDQ DX, DI
+	ADDQ DX, R8
+	DECQ CX
+	JNZ  bsrow
+	VZEROUPPER
+	RET
+
 // func lnRowAVX2(y, x, gm, b *float32, n int, invD, eps float32) (m, rs float32)
 // One layer-norm row: m = Σx·invD, rs = 1/sqrt(Σ(x − m)²·invD + eps) (the
 // square root and division in float64, as the Go code does), then
@@ -1045,5 +1083,41 @@ adnowd:
 	JMP  adloop
 
 addone2:
+	VZEROUPPER
+	RET
+
+// func addF64AVX2(dst *float64, src *float32, n int)
+// dst += float64(src), n a multiple of 4.
+TEXT ·addF64AVX2(SB), NOSPLIT, $0-24
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ n+16(FP), CX
+	XORQ AX, AX
+	CMPQ CX, $8
+	JLT  af4
+
+af8:
+	VCVTPS2PD (SI)(AX*4), Y0
+	VCVTPS2PD 16(SI)(AX*4), Y1
+	VADDPD (DI)(AX*8), Y0, Y0
+	VADDPD 32(DI)(AX*8), Y1, Y1
+	VMOVUPD Y0, (DI)(AX*8)
+	VMOVUPD Y1, 32(DI)(AX*8)
+	ADDQ $8, AX
+	MOVQ CX, DX
+	SUBQ AX, DX
+	CMPQ DX, $8
+	JGE  af8
+
+af4:
+	CMPQ AX, CX
+	JGE  afdone
+	VCVTPS2PD (SI)(AX*4), Y0
+	VADDPD (DI)(AX*8), Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	ADDQ $4, AX
+	JMP  af4
+
+afdone:
 	VZEROUPPER
 	RET

@@ -23,17 +23,18 @@ func vColBwdSums(s1, s2, dy, x, mean []float32, rows, ld, n int) {
 func vBNFwdRows(y, x, mean, a, b []float32, rows, ld, n int) {
 	bnFwdRowsGo(y, x, mean, a, b, rows, ld, n)
 }
-func vBNBwdDxRows(dx, dy, x, mean, a, b, c0 []float32, rows, ld, n int) {
-	bnBwdDxRowsGo(dx, dy, x, mean, a, b, c0, rows, ld, n)
+func vBNBwdDxRows(dx, dy, x, mean, a, b, c0 []float32, rows, ld, n int, set bool) {
+	bnBwdDxRowsGo(dx, dy, x, mean, a, b, c0, rows, ld, n, set)
 }
 
 func vLayerNormRow(y, x, g, b []float32, invD, eps float32) (m, rs float32) {
 	return layerNormRowGo(y, x, g, b, invD, eps)
 }
 
-func vReLUFwd(y, x []float32)      { reluFwdGo(y, x) }
-func vReLUBwd(dx, dy, x []float32) { reluBwdGo(dx, dy, x) }
-func vAddTo(dst, src []float32)    { addToGo(dst, src) }
+func vReLUFwd(y, x []float32)              { reluFwdGo(y, x) }
+func vReLUBwd(dx, dy, x []float32)         { reluBwdGo(dx, dy, x) }
+func vAddTo(dst, src []float32)            { addToGo(dst, src) }
+func vAddF64(dst []float64, src []float32) { addF64Go(dst, src) }
 func vGemmSmallK(y, a, w, b []float32, m, k, n int, relu bool) {
 	gemmSmallKGo(y, a, w, b, m, k, n, relu)
 }

@@ -104,7 +104,10 @@ func TestVecColumns(t *testing.T) {
 			vBNFwdRows(y, x, mean, a, b, rows, ld, n)
 			dx := uniformSlice(r, size, -1, 1)
 			dx0 := clone(dx)
-			vBNBwdDxRows(dx, dy, x, mean, a, b, c0, rows, ld, n)
+			vBNBwdDxRows(dx, dy, x, mean, a, b, c0, rows, ld, n, false)
+			dxSet := uniformSlice(r, size, -1, 1) // garbage inside the block
+			dxSet0 := clone(dxSet)
+			vBNBwdDxRows(dxSet, dy, x, mean, a, b, c0, rows, ld, n, true)
 			for c := range n {
 				ws, wq, w1, w2 := float64(acc0[c]), float64(acc0[c]), float64(acc0[c]), float64(acc1[c])
 				mu := float64(mean[c])
@@ -124,7 +127,7 @@ func TestVecColumns(t *testing.T) {
 				for c := range ld {
 					k := i*ld + c
 					if c >= n {
-						if y[k] != y0[k] || dx[k] != dx0[k] {
+						if y[k] != y0[k] || dx[k] != dx0[k] || dxSet[k] != dxSet0[k] {
 							t.Fatalf("n=%d rows=%d: column %d outside the block was written", n, rows, c)
 						}
 						continue
@@ -134,6 +137,10 @@ func TestVecColumns(t *testing.T) {
 					want := float64(dx0[k]) + float64(a[c])*d + float64(b[c])*(v-mu) + float64(c0[c])
 					if math.Abs(float64(dx[k])-want) > 1e-5*(math.Abs(want)+3) {
 						t.Errorf("n=%d rows=%d: dx[%d] = %g, want %g", n, rows, k, dx[k], want)
+					}
+					wantSet := float64(a[c])*d + float64(b[c])*(v-mu) + float64(c0[c])
+					if math.Abs(float64(dxSet[k])-wantSet) > 1e-5*(math.Abs(wantSet)+3) {
+						t.Errorf("n=%d rows=%d: set dx[%d] = %g, want %g", n, rows, k, dxSet[k], wantSet)
 					}
 				}
 			}
@@ -300,6 +307,27 @@ func TestVecAdam(t *testing.T) {
 				if bits(p[i]) != bits(p2[i]) || bits(m[i]) != bits(m2[i]) || bits(v[i]) != bits(v2[i]) {
 					t.Fatalf("params %d n=%d i=%d: p, m, v = %g, %g, %g; Go %g, %g, %g", k, n, i, p[i], m[i], v[i], p2[i], m2[i], v2[i])
 				}
+			}
+		}
+	}
+}
+
+// TestAddF64: the vector fold of float32 partials into float64 sums gives
+// the Go loop's bits, tails included.
+func TestAddF64(t *testing.T) {
+	r := rand.New(rand.NewPCG(31, 32))
+	for _, n := range []int{0, 1, 3, 4, 7, 8, 9, 64, 67} {
+		src := uniformSlice(r, n, -100, 100)
+		dst := make([]float64, n)
+		for i := range dst {
+			dst[i] = r.NormFloat64() * 1e3
+		}
+		want := append([]float64(nil), dst...)
+		addF64Go(want, src)
+		vAddF64(dst, src)
+		for i := range dst {
+			if dst[i] != want[i] {
+				t.Fatalf("n=%d: dst[%d] = %v, want %v", n, i, dst[i], want[i])
 			}
 		}
 	}
