@@ -92,6 +92,7 @@ func (c *CNNTrainer) Step() (float32, error) {
 type CNNPredictor struct {
 	Batch int
 	model *nn.Model
+	tape  *autograd.Tape // one inference tape, reset per batch, as train.Predict does
 	xs    []*tensor.Tensor
 	step  int
 }
@@ -103,14 +104,16 @@ func NewCNNPredictor(batch int, seed uint64) (*CNNPredictor, error) {
 		return nil, err
 	}
 	xs, _ := mnistLike(batch, seed)
-	return &CNNPredictor{Batch: batch, model: m, xs: xs}, nil
+	return &CNNPredictor{Batch: batch, model: m, tape: autograd.NewInferenceTape(), xs: xs}, nil
 }
 
-// Predict returns the class probabilities [Batch, 10] of the next batch.
+// Predict returns the class probabilities [Batch, 10] of the next batch,
+// valid until the next call.
 func (c *CNNPredictor) Predict() (*tensor.Tensor, error) {
 	i := c.step % dataBatches
 	c.step++
-	out, err := c.model.Call(&nn.Context{Tape: autograd.NewInferenceTape()}, autograd.Const(c.xs[i]))
+	c.tape.Reset()
+	out, err := c.model.Call(&nn.Context{Tape: c.tape}, autograd.Const(c.xs[i]))
 	if err != nil {
 		return nil, err
 	}
@@ -131,6 +134,7 @@ type BERTTrainer struct {
 	opt    optim.Optimizer
 	params []*autograd.Var
 	tape   *autograd.Tape
+	infer  *autograd.Tape // Forward's inference tape, reset per call
 	xs     []*tensor.Tensor
 	mask   *autograd.Var
 	seed   *tensor.Tensor
@@ -179,9 +183,13 @@ func (b *BERTTrainer) Step() error {
 }
 
 // Forward runs the layer in inference mode (no tape records) and returns
-// its output.
+// its output, valid until the next call.
 func (b *BERTTrainer) Forward() (*tensor.Tensor, error) {
-	tp := autograd.NewInferenceTape()
+	if b.infer == nil {
+		b.infer = autograd.NewInferenceTape()
+	}
+	tp := b.infer
+	tp.Reset()
 	var y *autograd.Var
 	if err := autograd.Try(func() { y = b.Layer.Forward(tp, b.next(), b.mask) }); err != nil {
 		return nil, fmt.Errorf("bert forward: %w", err)
