@@ -2,7 +2,7 @@
 // tape (define-by-run) that records each differentiable op as it runs and
 // replays the records backwards from a scalar loss.
 //
-// Ops are coarse and fused where it pays (MatMul, Conv2D, BatchNorm,
+// Ops are coarse and fused where it pays (MatMul, Linear = x·w + b, Conv2D, BatchNorm,
 // LayerNorm, RMSNorm, softmax cross-entropy …). Each op is a forward kernel
 // and a hand-written backward kernel from internal/kernels, side by side.
 //

@@ -28,7 +28,7 @@ var mathGoldenCases = []string{
 	"reshape", "permute", "permute4", "transpose", "concat", "split",
 	"sum_all", "sum_ax1", "sum_ax02_keep", "sum_neg1", "sum_ax01",
 	"mean_all", "mean_ax1", "mean_ax02_keep", "mean_neg1", "mean_ax01",
-	"embedding",
+	"embedding", "linear", "linear_nobias",
 }
 
 func init() {
@@ -122,6 +122,12 @@ func runMathGoldenOp(t *testing.T, tp *Tape, g *testutil.Golden, ins []*Var) []*
 			return one(tp.Sum(ins[0], axes, keep))
 		}
 		return one(tp.Mean(ins[0], axes, keep))
+	case "Linear":
+		var b *Var
+		if len(ins) > 2 {
+			b = ins[2]
+		}
+		return one(tp.Linear(ins[0], ins[1], b))
 	case "Embedding":
 		var ids, idsShape []int
 		g.Attr("ids", &ids)

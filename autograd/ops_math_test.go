@@ -193,6 +193,22 @@ func TestGradMatMul(t *testing.T) {
 	}
 }
 
+func TestGradLinear(t *testing.T) {
+	x2, x3 := mtRandn(3, 5, 4), mtRandn(4, 2, 3, 4)
+	w, b := mtRandn(5, 4, 6), mtRandn(6, 6)
+	gradCheck(t, "Linear/2D", func(tp *Tape, in []*Var) *Var { return tp.Linear(in[0], in[1], in[2]) }, x2, w, b)
+	gradCheck(t, "Linear/3D", func(tp *Tape, in []*Var) *Var { return tp.Linear(in[0], in[1], in[2]) }, x3, w, b)
+	gradCheck(t, "Linear/nobias", func(tp *Tape, in []*Var) *Var { return tp.Linear(in[0], in[1], nil) }, x3, w)
+	// x used twice (as the input and, through a residual, again): its
+	// gradient from Linear must add to the other path's, not overwrite it.
+	sq := mtRandn(6, 4, 4)
+	gradCheck(t, "Linear/residual", func(tp *Tape, in []*Var) *Var {
+		return tp.Add(in[0], tp.Linear(in[0], in[1], nil))
+	}, x3, sq)
+	// x == w: both gradients land in one buffer.
+	gradCheck(t, "Linear/self", func(tp *Tape, in []*Var) *Var { return tp.Linear(in[0], in[0], nil) }, sq)
+}
+
 func TestMatMulValues(t *testing.T) {
 	tp := NewInferenceTape()
 	a := Const(tensor.MustFromSlice([]float32{1, 2, 3, 4, 5, 6}, 2, 3))
@@ -359,6 +375,9 @@ func TestShapeErrors(t *testing.T) {
 		{"MatMul batch", func(tp *Tape) { tp.MatMul(v(2, 2, 3), v(3, 3, 4)) }, []string{"MatMulT", "[2 2 3]", "[3 3 4]"}},
 		{"MatMul rank", func(tp *Tape) { tp.MatMul(v(3), v(3, 4)) }, []string{"MatMulT", "[3]", "[3 4]"}},
 		{"MatMul b rank", func(tp *Tape) { tp.MatMul(v(2, 3), v(2, 3, 4)) }, []string{"MatMulT", "[2 3]", "[2 3 4]"}},
+		{"Linear inner", func(tp *Tape) { tp.Linear(v(2, 3), v(4, 5), nil) }, []string{"Linear", "[2 3]", "[4 5]"}},
+		{"Linear bias", func(tp *Tape) { tp.Linear(v(2, 4), v(4, 5), v(4)) }, []string{"Linear", "[4]", "[4 5]"}},
+		{"Linear kernel rank", func(tp *Tape) { tp.Linear(v(2, 4), v(4), nil) }, []string{"Linear", "[2 4]", "[4]"}},
 		{"Reshape", func(tp *Tape) { tp.Reshape(v(2, 3), 4, -1) }, []string{"Reshape", "[2 3]", "[4 -1]"}},
 		{"Permute", func(tp *Tape) { tp.Permute(v(2, 3, 4), 0, 0, 1) }, []string{"Permute", "[0 0 1]", "[2 3 4]"}},
 		{"Permute rank", func(tp *Tape) { tp.Permute(v(2, 3, 4), 1, 0) }, []string{"Permute", "[1 0]", "[2 3 4]"}},

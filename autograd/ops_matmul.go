@@ -92,14 +92,8 @@ func (tp *Tape) MatMulT(a, b *Var, transA, transB bool) *Var {
 // to; with a == b only the first may be fresh, and dA is done first.
 func matmulBackward(batch int, transA, transB bool, m, n, k int, A, B []float32, sB int, dC, dA, dB []float32, freshA, freshB bool) {
 	sA, sC := m*k, m*n
-	beta := func(fresh bool) float32 {
-		if fresh {
-			return 0
-		}
-		return 1
-	}
 	if dA != nil {
-		bA := beta(freshA)
+		bA := betaFor(freshA)
 		switch {
 		case !transA && !transB: // dA[m,k] += dC·Bᵀ, B is k×n
 			kernels.SgemmBatched(batch, false, true, m, k, n, 1, dC, n, sC, B, n, sB, bA, dA, k, sA)
@@ -120,7 +114,7 @@ func matmulBackward(batch int, transA, transB bool, m, n, k int, A, B []float32,
 	}
 	for i := 0; i < batch; i += items {
 		a, dc, db := A[i*sA:], dC[i*sC:], dB[i*sdB:]
-		bB := beta(freshB && i == 0) // a shared dB is written by the first product only
+		bB := betaFor(freshB && i == 0) // a shared dB is written by the first product only
 		switch {
 		case !transB && !transA: // dB[k,n] += Aᵀ·dC, A is m×k
 			kernels.SgemmBatched(items, true, false, k, n, m, 1, a, k, sA, dc, n, sC, bB, db, n, sdB)
@@ -132,4 +126,63 @@ func matmulBackward(batch int, transA, transB bool, m, n, k int, A, B []float32,
 			kernels.SgemmBatched(items, true, true, n, k, m, 1, dc, n, sC, a, m, sA, bB, db, k, sdB)
 		}
 	}
+}
+
+// Linear returns x·w + b for x [..., K], w [K, N] and b [N] (nil for no
+// bias): a Dense layer as one op. The bias seeds the output and the GEMM
+// adds onto it, and the backward pass reads dy directly (dx = dy·wᵀ,
+// dw = xᵀ·dy, db = column sums of dy), so neither direction spends a pass
+// over the output on a separate bias add.
+func (tp *Tape) Linear(x, w, b *Var) *Var {
+	const op = "Linear"
+	xs, ws := x.Shape(), w.Shape()
+	if len(xs) < 1 || len(ws) != 2 {
+		shapePanic(op, "needs x [..., K] and a kernel [K, N], got %v and %v", xs, ws)
+	}
+	k, n := ws[0], ws[1]
+	if xs[len(xs)-1] != k {
+		shapePanic(op, "input %v has %d features but kernel %v expects %d", xs, xs[len(xs)-1], ws, k)
+	}
+	if b != nil && (len(b.Shape()) != 1 || b.Shape()[0] != n) {
+		shapePanic(op, "bias %v does not match kernel %v (want [%d]); input %v", b.Shape(), ws, n, xs)
+	}
+	m := x.Value.Numel() / max(k, 1)
+	var sb [4]int
+	outShape := append(append(sb[:0], xs[:len(xs)-1]...), n)
+	out := tp.newVarUninit(outShape...) // written whole: by the bias rows, or by the beta = 0 GEMM
+	X, W, Y := x.Value.Data, w.Value.Data, out.Value.Data
+	beta := float32(0)
+	inputs := append(make([]*Var, 0, 3), x, w)
+	if b != nil {
+		kernels.FillRows(Y, b.Value.Data, m)
+		beta = 1
+		inputs = append(inputs, b)
+	}
+	kernels.Sgemm(false, false, m, n, k, 1, X, k, W, n, beta, Y, n)
+	tp.record(op, out, inputs, func() {
+		dY := out.Grad.Data
+		if b != nil {
+			if db := grad(b); db != nil {
+				kernels.ColSumsAcc(db, dY, m, n)
+			}
+		}
+		// dx before dw: with x == w (a square self-product) the second
+		// call finds the buffer the first made and adds to it.
+		if dX, fresh := gradForWrite(x); dX != nil {
+			kernels.Sgemm(false, true, m, k, n, 1, dY, n, W, n, betaFor(fresh), dX, k)
+		}
+		if dW, fresh := gradForWrite(w); dW != nil {
+			kernels.Sgemm(true, false, k, n, m, 1, X, k, dY, n, betaFor(fresh), dW, n)
+		}
+	})
+	return out
+}
+
+// betaFor is the GEMM beta that writes a fresh gradient buffer (0) or adds
+// to an existing one (1).
+func betaFor(fresh bool) float32 {
+	if fresh {
+		return 0
+	}
+	return 1
 }

@@ -80,12 +80,11 @@ func (l *DenseLayer) Build(b *Builder, in [][]int) ([]int, error) {
 }
 
 func (l *DenseLayer) forwardLinear(ctx *Context, in []*autograd.Var) (*autograd.Var, error) {
-	tp := ctx.Tape
-	y := tp.MatMul(in[0], l.kernel.Var)
+	var b *autograd.Var
 	if l.bias != nil {
-		y = tp.Add(y, l.bias.Var)
+		b = l.bias.Var
 	}
-	return y, nil
+	return ctx.Tape.Linear(in[0], l.kernel.Var, b), nil
 }
 
 func (l *DenseLayer) Forward(ctx *Context, in []*autograd.Var) (*autograd.Var, error) {

@@ -243,9 +243,7 @@ func Conv2DForwardSave(y, cols, x, w, b []float32, g Window, cout int) {
 	beta := float32(0)
 	if b != nil { // seed y with the bias; the GEMM then adds onto it
 		beta = 1
-		for i := 0; i < len(y); i += cout {
-			copy(y[i:i+cout], b)
-		}
+		FillRows(y, b, len(y)/cout)
 	}
 	if g.direct() {
 		Sgemm(false, false, g.N*g.H*g.W, cout, g.C, 1, x, g.C, w, cout, beta, y, cout)

@@ -177,6 +177,19 @@ func Copy(dst, src []float32) {
 	ParallelFor(len(dst), elemGrain, func(lo, hi int) { copy(dst[lo:hi], src[lo:hi]) })
 }
 
+// FillRows writes row into each of the rows consecutive rows of dst
+// (len(row) floats each): a bias broadcast that a GEMM with beta = 1 then
+// adds onto.
+func FillRows(dst, row []float32, rows int) {
+	n := len(row)
+	dst = dst[:rows*n]
+	ParallelFor(rows, Grain(n, elemGrain), func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			copy(dst[r*n:(r+1)*n], row)
+		}
+	})
+}
+
 // ScaleShift writes dst = x·scale + shift (AddScalar and MulScalar forward),
 // fused into one rounding where the vector kernel runs.
 func ScaleShift(dst, x []float32, scale, shift float32) {

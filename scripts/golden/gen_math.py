@@ -138,6 +138,11 @@ def main():
     case("embedding", "Embedding", lambda w: F.embedding(torch.tensor(ids), w), [randn(6, 4)],
          {"ids": sum(ids, []), "idsShape": [2, 3]})
 
+    # Linear (a Dense layer as one op): x [..., K] · w [K, N] + b [N].
+    # (New cases go last: the shared generator keeps earlier inputs as they were.)
+    case("linear", "Linear", lambda x, w, b: x @ w + b, [randn(2, 3, 4), randn(4, 5), randn(5)])
+    case("linear_nobias", "Linear", lambda x, w: x @ w, [randn(6, 4), randn(4, 3)])
+
 
 if __name__ == "__main__":
     main()
