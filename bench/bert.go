@@ -90,7 +90,7 @@ func (l *BERTLayer) Forward(tp *autograd.Tape, x, mask *autograd.Var) *autograd.
 	s := x.Shape()
 	bsz, t := s[0], s[1]
 	dh := l.Hidden / l.Heads
-	dense := tp.Linear // x·w + b as one op, like torch's addmm
+	dense := tp.Linear                             // x·w + b as one op, like torch's addmm
 	heads := func(v *autograd.Var) *autograd.Var { // [B,T,H] → [B,heads,T,dh]
 		return tp.Permute(tp.Reshape(v, bsz, t, l.Heads, dh), 0, 2, 1, 3)
 	}
