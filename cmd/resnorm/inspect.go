@@ -37,7 +37,7 @@ func cmdEval(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	res, err := train.Evaluate(m, testSet, 500)
+	res, err := train.Evaluate(m, testSet, evalBatch)
 	if err != nil {
 		return err
 	}
@@ -73,7 +73,7 @@ func cmdPredict(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	probs, err := train.Predict(m, x, 500)
+	probs, err := train.Predict(m, x, evalBatch)
 	if err != nil {
 		return fmt.Errorf("predict: %s: %w", path, err)
 	}

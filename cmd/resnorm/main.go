@@ -28,6 +28,12 @@ func main() {
 	}
 }
 
+// evalBatch is the batch size of eval, predict and the test pass after
+// training: an inference tape's buffers grow with it (about 0.5 MB per
+// image for the seed CNN), and past ~100 images larger batches buy little
+// speed.
+const evalBatch = 100
+
 const usage = `resnorm: residual connections and normalization layers, in Go.
 
 Usage:
