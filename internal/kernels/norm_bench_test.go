@@ -95,3 +95,26 @@ func BenchmarkBatchNormTrain(b *testing.B) {
 		BatchNormBackward(s.dx, s.dgamma, s.dbeta, s.dy, s.x, s.mean[:C], s.rstd[:C], s.gamma, M, C, true, false)
 	}
 }
+
+// BenchmarkMemBandwidth measures this machine's memory bandwidth the way
+// the norm kernels use it, so their MB/s can be read as a fraction of it in
+// the same run: STREAM's "add" a = b + c over three 32 MiB arrays (far
+// beyond any cache), vectorised and parallel with ParallelFor, counting 12
+// bytes per element (two reads and a write, as STREAM does).
+func BenchmarkMemBandwidth(b *testing.B) {
+	const n = 8 << 20
+	a, x, y := make([]float32, n), make([]float32, n), make([]float32, n)
+	for i := range x {
+		x[i], y[i] = float32(i%7), float32(i%5)
+	}
+	b.SetBytes(12 * n)
+	for b.Loop() {
+		ParallelFor(n, 1<<16, func(lo, hi int) {
+			if !actBinary(OpAdd, a[lo:hi], x[lo:hi], y[lo:hi]) {
+				for i := lo; i < hi; i++ {
+					a[i] = x[i] + y[i]
+				}
+			}
+		})
+	}
+}
