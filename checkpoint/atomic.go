@@ -15,7 +15,10 @@ import (
 // streams into a temporary file in the same directory, which is flushed,
 // fsynced, renamed over path, and then the directory is fsynced so the rename
 // itself survives a power cut. The temporary file is removed if write (or
-// anything after it) fails. The new file has mode 0644.
+// anything after it) fails. A writer killed outright (SIGKILL, power loss)
+// cannot remove its own: a successful write sweeps such leftovers for the
+// same path, so a resumed run's directory ends up clean. (Two processes
+// writing one path at once is not supported.) The new file has mode 0644.
 func AtomicWriteFile(path string, write func(io.Writer) error) (err error) {
 	dir, base := filepath.Split(path)
 	if dir == "" {
@@ -56,7 +59,30 @@ func AtomicWriteFile(path string, write func(io.Writer) error) (err error) {
 		return fmt.Errorf("checkpoint: %w", err)
 	}
 	done = true
+	sweepTemps(dir, base)
 	return syncDir(dir)
+}
+
+// sweepTemps removes temporary files that earlier, killed writes of base
+// left in dir. Failing to remove one is harmless (it is only clutter).
+func sweepTemps(dir, base string) {
+	stale, _ := filepath.Glob(filepath.Join(dir, "."+escapeGlob(base)+".tmp-*"))
+	for _, p := range stale {
+		os.Remove(p)
+	}
+}
+
+// escapeGlob quotes the pattern characters of a file name for filepath.Glob.
+func escapeGlob(s string) string {
+	var b []byte
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '*', '?', '[', '\\':
+			b = append(b, '\\')
+		}
+		b = append(b, s[i])
+	}
+	return string(b)
 }
 
 // syncDir makes a rename in dir durable. File systems that cannot fsync a

@@ -53,3 +53,31 @@ func TestAtomicWriteFile(t *testing.T) {
 		t.Errorf("missing directory: %v", err)
 	}
 }
+
+// TestAtomicWriteFileSweepsKilledWrites: a writer killed mid-write leaves
+// its temp file; the next successful write of the same path removes it and
+// leaves other files (another path's temp, a name with glob characters)
+// alone.
+func TestAtomicWriteFileSweepsKilledWrites(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "ck[1].safetensors")
+	killed := filepath.Join(dir, ".ck[1].safetensors.tmp-123")
+	other := filepath.Join(dir, ".model.safetensors.tmp-456")
+	for _, f := range []string{killed, other} {
+		if err := os.WriteFile(f, []byte("torn"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := AtomicWriteFile(p, func(w io.Writer) error { _, err := io.WriteString(w, "whole"); return err }); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(killed); !os.IsNotExist(err) {
+		t.Errorf("the killed write's temp file is still there (%v)", err)
+	}
+	if _, err := os.Stat(other); err != nil {
+		t.Errorf("another file's temp was removed: %v", err)
+	}
+	if b, _ := os.ReadFile(p); string(b) != "whole" {
+		t.Errorf("file holds %q", b)
+	}
+}
