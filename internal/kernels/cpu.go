@@ -6,6 +6,10 @@ package kernels
 // purego build tag.
 type cpuFeatures struct {
 	AVX2, FMA, AVX512F bool
+	// HalfAVX512: the cores execute a 512-bit multiply-add as two 256-bit
+	// halves (AMD Zen 4), so AVX-512 does no more work per cycle than AVX2
+	// and the smaller AVX2 tile wins wherever it pads less.
+	HalfAVX512 bool
 }
 
 var cpu = detectCPU()
@@ -30,4 +34,16 @@ func detectX86(maxLeaf, ecx1, ebx7 uint32, xcr0 uint64) cpuFeatures {
 	f.AVX2 = ebx7&avx2Bit != 0
 	f.AVX512F = ebx7&avx512FBit != 0 && xcr0&xcrZMM == xcrZMM
 	return f
+}
+
+// halfWidthAVX512 reports whether a CPU, named by its CPUID vendor string
+// and leaf-1 EAX signature, runs AVX-512 on 256-bit units: AMD family 19h
+// (Zen 4; its Zen 3 siblings have no AVX-512). Zen 5 (family 1Ah) and Intel
+// cores run it at full width.
+func halfWidthAVX512(vendor string, eax1 uint32) bool {
+	family := eax1 >> 8 & 0xf
+	if family == 0xf {
+		family += eax1 >> 20 & 0xff
+	}
+	return vendor == "AuthenticAMD" && family == 0x19
 }

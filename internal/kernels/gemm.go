@@ -49,7 +49,25 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 		sgemmSmall(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
-	sgemmBlocked(gemmBest, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	sgemmBlocked(gemmFor(m, n), transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// gemmFor picks the micro-kernel for an m×n product: the one with the
+// least padded work per vector lane (ties go to the first, the widest).
+// Where AVX-512 runs at full width its kernel wins on nearly every shape;
+// where it is split in halves (Zen 4), the 6×16 AVX2 tile wins whenever it
+// pads less — a classifier's 10 outputs fill 10 of the AVX-512 tile's 32
+// columns but 10 of 16 of the AVX2 tile's. The choice depends on the shape
+// and the CPU only, so results stay the same for any GOMAXPROCS.
+func gemmFor(m, n int) *gemmArch {
+	best, bestCost := gemmBest, 0.0
+	for i, ar := range gemmAll {
+		cost := float64(roundUp(m, ar.mr)) * float64(roundUp(n, ar.nr)) / float64(ar.lanes)
+		if i == 0 || cost < bestCost {
+			best, bestCost = ar, cost
+		}
+	}
+	return best
 }
 
 // checkMatrix panics unless s holds a rows×cols matrix with row stride ld.
@@ -77,7 +95,8 @@ var (
 	gemmSmallWork       = 512     // m*n*k at or below this: plain loops, no packing
 	gemmDirectN         = 128     // transposed A is read in place when n is at most this
 	gemmIrOuterMaxQ     = 4       // A panel outer loop when a task has at most this many B panels
-	gemmBest            = gemmArchs()[0]
+	gemmAll             = gemmArchs()
+	gemmBest            = gemmAll[0]
 )
 
 type kernKind int
@@ -88,14 +107,16 @@ const (
 	kernAVX2
 )
 
-// gemmArch is a micro-kernel and its tile shape.
+// gemmArch is a micro-kernel, its tile shape and its vector width (lanes:
+// the float32s one multiply-add instruction handles).
 type gemmArch struct {
 	name   string
 	mr, nr int
 	kind   kernKind
+	lanes  int
 }
 
-var gemmGo = &gemmArch{name: "go-4x16", mr: 4, nr: 16, kind: kernGo}
+var gemmGo = &gemmArch{name: "go-4x16", mr: 4, nr: 16, kind: kernGo, lanes: 1}
 
 const maxTile = 16 * 32 // largest MR*NR of any kernel
 

@@ -26,8 +26,8 @@ func cpuid(eaxArg, ecxArg uint32) (eax, ebx, ecx, edx uint32)
 func xgetbv() (eax, edx uint32)
 
 func detectCPU() cpuFeatures {
-	maxLeaf, _, _, _ := cpuid(0, 0)
-	_, _, ecx1, _ := cpuid(1, 0)
+	maxLeaf, vb, vc, vd := cpuid(0, 0)
+	eax1, _, ecx1, _ := cpuid(1, 0)
 	var ebx7 uint32
 	if maxLeaf >= 7 {
 		_, ebx7, _, _ = cpuid(7, 0)
@@ -37,13 +37,29 @@ func detectCPU() cpuFeatures {
 		lo, hi := xgetbv()
 		xcr0 = uint64(hi)<<32 | uint64(lo)
 	}
-	return detectX86(maxLeaf, ecx1, ebx7, xcr0)
+	f := detectX86(maxLeaf, ecx1, ebx7, xcr0)
+	vendor := make([]byte, 0, 12)
+	for _, r := range []uint32{vb, vd, vc} { // the vendor string is EBX, EDX, ECX
+		vendor = append(vendor, byte(r), byte(r>>8), byte(r>>16), byte(r>>24))
+	}
+	f.HalfAVX512 = f.AVX512F && halfWidthAVX512(string(vendor), eax1)
+	return f
 }
 
 var (
-	gemmAVX512 = &gemmArch{name: "avx512-14x32", mr: 14, nr: 32, kind: kernAVX512}
-	gemmAVX2   = &gemmArch{name: "avx2-6x16", mr: 6, nr: 16, kind: kernAVX2}
+	gemmAVX512 = &gemmArch{name: "avx512-14x32", mr: 14, nr: 32, kind: kernAVX512, lanes: avx512Lanes()}
+	gemmAVX2   = &gemmArch{name: "avx2-6x16", mr: 6, nr: 16, kind: kernAVX2, lanes: 8}
 )
+
+// avx512Lanes is the AVX-512 kernel's float32 multiply-adds per
+// instruction as gemmFor weighs them: 16, or 8 where the cores split each
+// into two 256-bit halves (then it is worth no more than AVX2 per cycle).
+func avx512Lanes() int {
+	if cpu.HalfAVX512 {
+		return 8
+	}
+	return 16
+}
 
 // gemmArchs lists the micro-kernels this CPU can run, best first; the Go
 // kernel is always last.

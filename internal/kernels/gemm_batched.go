@@ -58,7 +58,7 @@ func SgemmBatched(batch int, transA, transB bool, m, n, k int, alpha float32, a 
 	item := func(i int) {
 		Sgemm(transA, transB, m, n, k, alpha, a[i*strideA:], lda, b[i*strideB:], ldb, beta, c[i*strideC:], ldc)
 	}
-	ar0 := gemmBest
+	ar0 := gemmFor(m, n)
 	work := m * n * k
 	if batch == 1 || k == 0 || alpha == 0 || work <= gemmSmallWork || work >= batchedMinWork ||
 		k > gemmKC || k*roundUp(n, ar0.nr) > batchedMaxB {

@@ -127,8 +127,8 @@ var gemmAlphaBeta = [][2]float32{{1, 0}, {1, 1}, {-0.75, 0.5}}
 func testArchs() []*gemmArch {
 	as := gemmArchs()
 	return append(as,
-		&gemmArch{name: "go-14x32", mr: 14, nr: 32, kind: kernGo},
-		&gemmArch{name: "go-6x16", mr: 6, nr: 16, kind: kernGo})
+		&gemmArch{name: "go-14x32", mr: 14, nr: 32, kind: kernGo, lanes: 1},
+		&gemmArch{name: "go-6x16", mr: 6, nr: 16, kind: kernGo, lanes: 1})
 }
 
 // withBlocking runs f with the blocking parameters replaced (tiny values
@@ -242,6 +242,51 @@ func TestDetectX86(t *testing.T) {
 		}
 	}
 	t.Logf("this CPU: %+v; GEMM kernel %s", cpu, gemmBest.name)
+}
+
+func TestHalfWidthAVX512(t *testing.T) {
+	for _, tc := range []struct {
+		vendor string
+		eax1   uint32
+		want   bool
+	}{
+		{"AuthenticAMD", 0x00a10f11, true},  // Zen 4 (Genoa): family 0xf + 0x0a = 0x19
+		{"AuthenticAMD", 0x00b00f20, false}, // Zen 5: family 0x1a
+		{"AuthenticAMD", 0x00800f12, false}, // Zen 1: family 0x17
+		{"GenuineIntel", 0x000806f8, false}, // Sapphire Rapids: family 6
+	} {
+		if got := halfWidthAVX512(tc.vendor, tc.eax1); got != tc.want {
+			t.Errorf("halfWidthAVX512(%q, %#x) = %v, want %v", tc.vendor, tc.eax1, got, tc.want)
+		}
+	}
+}
+
+// TestGemmFor checks the kernel choice: the widest on large shapes (and on
+// ties), the smaller tile where it pads less and vectors are equally wide.
+func TestGemmFor(t *testing.T) {
+	defer func(saved []*gemmArch) { gemmAll = saved }(gemmAll)
+	wide := &gemmArch{name: "wide", mr: 14, nr: 32, lanes: 16}
+	split := &gemmArch{name: "split", mr: 14, nr: 32, lanes: 8}
+	narrow := &gemmArch{name: "narrow", mr: 6, nr: 16, lanes: 8}
+	for _, tc := range []struct {
+		archs []*gemmArch
+		m, n  int
+		want  *gemmArch
+	}{
+		{[]*gemmArch{wide, narrow}, 1568, 64, wide},
+		{[]*gemmArch{wide, narrow}, 1568, 10, wide}, // full width: 1568·32/16 < 1572·16/8
+		{[]*gemmArch{split, narrow}, 1568, 10, narrow},
+		{[]*gemmArch{wide, narrow}, 32, 10, narrow},   // 42·32/16 > 36·16/8
+		{[]*gemmArch{split, narrow}, 1568, 64, split}, // a tie: the first
+		{[]*gemmArch{split, narrow}, 32, 10, narrow},
+		{[]*gemmArch{split, narrow}, 3136, 10, narrow},
+		{[]*gemmArch{narrow}, 1024, 1024, narrow},
+	} {
+		gemmAll = tc.archs
+		if got := gemmFor(tc.m, tc.n); got != tc.want {
+			t.Errorf("gemmFor(%d, %d) among %d kernels = %s, want %s", tc.m, tc.n, len(tc.archs), got.name, tc.want.name)
+		}
+	}
 }
 
 // TestSgemmAllocs checks that a warmed-up Sgemm call allocates nothing.
