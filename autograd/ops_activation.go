@@ -8,9 +8,22 @@ import "github.com/resnorm/resnorm/internal/kernels"
 // unary runs a pointwise op: fwd writes y from x, bwd accumulates dx from dy
 // and the saved x and y.
 func (tp *Tape) unary(name string, x *Var, fwd func(y, x []float32), bwd func(dx, dy, x, y []float32)) *Var {
+	return tp.unarySet(name, x, fwd, bwd, nil)
+}
+
+// unarySet is unary with bwdSet, a backward kernel that writes dx rather
+// than adding to it: used when x's gradient buffer is fresh, it spares
+// zeroing the buffer and reading it back.
+func (tp *Tape) unarySet(name string, x *Var, fwd func(y, x []float32), bwd, bwdSet func(dx, dy, x, y []float32)) *Var {
 	out := tp.newVarUninit(x.Shape()...) // forward kernels write every element
 	fwd(out.Value.Data, x.Value.Data)
 	tp.record(name, out, []*Var{x}, func() {
+		if bwdSet != nil {
+			if gx, fresh := gradForWrite(x); fresh {
+				bwdSet(gx, out.Grad.Data, x.Value.Data, out.Value.Data)
+				return
+			}
+		}
 		if gx := grad(x); gx != nil {
 			bwd(gx, out.Grad.Data, x.Value.Data, out.Value.Data)
 		}
@@ -20,7 +33,9 @@ func (tp *Tape) unary(name string, x *Var, fwd func(y, x []float32), bwd func(dx
 
 // ReLU returns max(x, 0).
 func (tp *Tape) ReLU(x *Var) *Var {
-	return tp.unary("ReLU", x, kernels.ReLUForward, func(dx, dy, x, _ []float32) { kernels.ReLUBackward(dx, dy, x) })
+	return tp.unarySet("ReLU", x, kernels.ReLUForward,
+		func(dx, dy, x, _ []float32) { kernels.ReLUBackward(dx, dy, x) },
+		func(dx, dy, x, _ []float32) { kernels.ReLUBackwardSet(dx, dy, x) })
 }
 
 // GELU returns the exact GELU, x·Φ(x) with Φ from erf.

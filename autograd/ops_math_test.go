@@ -78,6 +78,18 @@ func TestGradScalarOps(t *testing.T) {
 func TestGradActivations(t *testing.T) {
 	x := mtRandn(4, 3, 7)
 	gradCheck(t, "ReLU", func(tp *Tape, in []*Var) *Var { return tp.ReLU(in[0]) }, mtAwayFromZero(mtRandn(4, 3, 7), 0.05))
+	// ReLU of an intermediate h that is also used elsewhere: its backward
+	// writes h's fresh gradient when it runs first, and adds to it when it
+	// runs second.
+	h := func(tp *Tape, x *Var) *Var { return tp.MulScalar(x, 1.5) }
+	gradCheck(t, "ReLU/writes-then-other-adds", func(tp *Tape, in []*Var) *Var {
+		hv := h(tp, in[0])
+		return tp.Add(tp.MulScalar(hv, 2), tp.ReLU(hv))
+	}, mtAwayFromZero(mtRandn(5, 3, 7), 0.05))
+	gradCheck(t, "ReLU/other-writes-then-adds", func(tp *Tape, in []*Var) *Var {
+		hv := h(tp, in[0])
+		return tp.Add(tp.ReLU(hv), tp.MulScalar(hv, 2))
+	}, mtAwayFromZero(mtRandn(6, 3, 7), 0.05))
 	gradCheck(t, "GELU", func(tp *Tape, in []*Var) *Var { return tp.GELU(in[0]) }, x)
 	gradCheck(t, "GELUTanh", func(tp *Tape, in []*Var) *Var { return tp.GELUTanh(in[0]) }, x)
 	gradCheck(t, "Sigmoid", func(tp *Tape, in []*Var) *Var { return tp.Sigmoid(in[0]) }, x)

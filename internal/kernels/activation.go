@@ -25,6 +25,13 @@ func ReLUBackward(dx, dy, x []float32) {
 	ParallelFor(len(dx), elemGrain, func(lo, hi int) { vReLUBwd(dx[lo:hi], dy[lo:hi], x[lo:hi]) })
 }
 
+// ReLUBackwardSet is ReLUBackward for a fresh gradient: it writes dx = dy
+// where x > 0, else 0, without reading dx (so dx needs no zeroing).
+func ReLUBackwardSet(dx, dy, x []float32) {
+	dy, x = dy[:len(dx)], x[:len(dx)]
+	ParallelFor(len(dx), elemGrain, func(lo, hi int) { vReLUBwdSet(dx[lo:hi], dy[lo:hi], x[lo:hi]) })
+}
+
 // SigmoidForward writes y = 1/(1+exp(-x)), without overflow for large |x|.
 func SigmoidForward(y, x []float32) {
 	x = x[:len(y)]

@@ -242,6 +242,17 @@ func reluBwdGo(dx, dy, x []float32) {
 	}
 }
 
+func reluBwdSetGo(dx, dy, x []float32) {
+	dy, x = dy[:len(dx)], x[:len(dx)]
+	for i, v := range x {
+		d := dy[i]
+		if !(v > 0) {
+			d = 0
+		}
+		dx[i] = d
+	}
+}
+
 // addToGo accumulates dst += src.
 func addToGo(dst, src []float32) {
 	src = src[:len(dst)]

@@ -51,6 +51,9 @@ func reluFwdAVX2(y, x *float32, n int)
 func reluBwdAVX2(dx, dy, x *float32, n int)
 
 //go:noescape
+func reluBwdSetAVX2(dx, dy, x *float32, n int)
+
+//go:noescape
 func gemmSmallKAVX2(y, a, w, b *float32, m, k, n, relu int)
 
 //go:noescape
@@ -154,6 +157,17 @@ func vReLUBwd(dx, dy, x []float32) {
 	dy, x = dy[:len(dx)], x[:len(dx)]
 	reluBwdAVX2(&dx[0], &dy[0], &x[0], n)
 	reluBwdGo(dx[n:], dy[n:], x[n:])
+}
+
+func vReLUBwdSet(dx, dy, x []float32) {
+	n := len(dx) &^ 7
+	if !vecAVX2 || n == 0 {
+		reluBwdSetGo(dx, dy, x)
+		return
+	}
+	dy, x = dy[:len(dx)], x[:len(dx)]
+	reluBwdSetAVX2(&dx[0], &dy[0], &x[0], n)
+	reluBwdSetGo(dx[n:], dy[n:], x[n:])
 }
 
 func vSum(x []float32) float32 {

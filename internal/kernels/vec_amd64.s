@@ -790,6 +790,50 @@ rbdone:
 	VZEROUPPER
 	RET
 
+// func reluBwdSetAVX2(dx, dy, x *float32, n int)
+// dx = dy where 0 < x (an ordered compare: false for NaN), else 0.
+TEXT ·reluBwdSetAVX2(SB), NOSPLIT, $0-32
+	MOVQ dx+0(FP), DI
+	MOVQ dy+8(FP), R8
+	MOVQ x+16(FP), SI
+	MOVQ n+24(FP), CX
+	SHLQ $2, CX
+	VXORPS Y15, Y15, Y15
+	XORQ AX, AX
+
+rs32:
+	MOVQ CX, DX
+	SUBQ AX, DX
+	CMPQ DX, $128
+	JLT  rs8
+	VCMPPS $1, (SI)(AX*1), Y15, Y4
+	VCMPPS $1, 32(SI)(AX*1), Y15, Y5
+	VCMPPS $1, 64(SI)(AX*1), Y15, Y6
+	VCMPPS $1, 96(SI)(AX*1), Y15, Y7
+	VANDPS (R8)(AX*1), Y4, Y4
+	VANDPS 32(R8)(AX*1), Y5, Y5
+	VANDPS 64(R8)(AX*1), Y6, Y6
+	VANDPS 96(R8)(AX*1), Y7, Y7
+	VMOVUPS Y4, (DI)(AX*1)
+	VMOVUPS Y5, 32(DI)(AX*1)
+	VMOVUPS Y6, 64(DI)(AX*1)
+	VMOVUPS Y7, 96(DI)(AX*1)
+	ADDQ $128, AX
+	JMP  rs32
+
+rs8:
+	CMPQ AX, CX
+	JGE  rsdone
+	VCMPPS $1, (SI)(AX*1), Y15, Y4
+	VANDPS (R8)(AX*1), Y4, Y4
+	VMOVUPS Y4, (DI)(AX*1)
+	ADDQ $32, AX
+	JMP  rs8
+
+rsdone:
+	VZEROUPPER
+	RET
+
 // func addToAVX2(dst, src *float32, n int)
 // dst += src.
 TEXT ·addToAVX2(SB), NOSPLIT, $0-24

@@ -33,6 +33,7 @@ func vLayerNormRow(y, x, g, b []float32, invD, eps float32) (m, rs float32) {
 
 func vReLUFwd(y, x []float32)              { reluFwdGo(y, x) }
 func vReLUBwd(dx, dy, x []float32)         { reluBwdGo(dx, dy, x) }
+func vReLUBwdSet(dx, dy, x []float32)      { reluBwdSetGo(dx, dy, x) }
 func vAddTo(dst, src []float32)            { addToGo(dst, src) }
 func vAddF64(dst []float64, src []float32) { addF64Go(dst, src) }
 func vGemmSmallK(y, a, w, b []float32, m, k, n int, relu bool) {

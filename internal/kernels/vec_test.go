@@ -200,7 +200,8 @@ func reluInput(r *rand.Rand, n int) []float32 {
 
 // TestVecReLU checks the dispatched ReLU kernels bit for bit against the
 // Go versions and against the definition: y = x for x > 0 or NaN, else +0;
-// dx += dy where x > 0, else += 0.
+// dx += dy where x > 0, else += 0; the set variants dx = dy where x > 0,
+// else +0.
 func TestVecReLU(t *testing.T) {
 	r := rand.New(rand.NewPCG(9, 10))
 	bits := math.Float32bits
@@ -213,6 +214,13 @@ func TestVecReLU(t *testing.T) {
 		dx, dxg := append([]float32(nil), dx0...), append([]float32(nil), dx0...)
 		vReLUBwd(dx, dy, x)
 		reluBwdGo(dxg, dy, x)
+		// The set variants overwrite whatever dx held (NaN here).
+		dxs, dxsg := make([]float32, n), make([]float32, n)
+		for i := range dxs {
+			dxs[i], dxsg[i] = float32(math.NaN()), float32(math.NaN())
+		}
+		vReLUBwdSet(dxs, dy, x)
+		reluBwdSetGo(dxsg, dy, x)
 		for i, v := range x {
 			want := float32(0)
 			if v > 0 || v != v {
@@ -227,6 +235,9 @@ func TestVecReLU(t *testing.T) {
 			}
 			if w := dx0[i] + d; bits(dx[i]) != bits(w) && !(w != w && dx[i] != dx[i]) || bits(dxg[i]) != bits(dx[i]) {
 				t.Errorf("n=%d: dx[%d] = %g (Go %g), want %g (x = %g)", n, i, dx[i], dxg[i], w, v)
+			}
+			if bits(dxs[i]) != bits(d) || bits(dxsg[i]) != bits(d) {
+				t.Errorf("n=%d: set dx[%d] = %g (Go %g), want %g (x = %g)", n, i, dxs[i], dxsg[i], d, v)
 			}
 		}
 	}
