@@ -6,7 +6,9 @@
 //
 // Forward kernels write their output; backward kernels ACCUMULATE (+=) into
 // the gradient slices they are given, so a value used twice sums its
-// gradients without extra buffers.
+// gradients without extra buffers. Where autograd would otherwise zero a
+// fresh gradient buffer only to add into it, a kernel has a Set variant or
+// a set flag (GEMM: beta = 0) that writes the gradient instead.
 //
 // Determinism: work is split into chunks whose boundaries depend only on the
 // problem size, never on the number of threads, and any reduction across
