@@ -31,6 +31,9 @@ func TestCommandErrorsAreOneLine(t *testing.T) {
 	for _, args := range [][]string{
 		{"frobnicate"},
 		{"train", "--epochs", "0"},
+		{"train", "--threads", "-3"},
+		{"train", "--batch-size", "0"},
+		{"train", "--lr", "NaN"},
 		{"train", "--schedule", "zigzag"},
 		{"train", "--model", "nope"},
 		{"eval", "/nonexistent/run"},

@@ -78,6 +78,9 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 	if fs.NArg() > 0 {
 		return fmt.Errorf("train: unexpected argument %q", fs.Arg(0))
 	}
+	if *threads < 0 || *threads > 1024 {
+		return fmt.Errorf("train: --threads must be in 0..1024 (0: all cores), got %d", *threads)
+	}
 	if *threads > 0 {
 		runtime.GOMAXPROCS(*threads)
 	}
