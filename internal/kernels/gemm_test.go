@@ -127,8 +127,8 @@ var gemmAlphaBeta = [][2]float32{{1, 0}, {1, 1}, {-0.75, 0.5}}
 func testArchs() []*gemmArch {
 	as := gemmArchs()
 	return append(as,
-		&gemmArch{name: "go-14x32", mr: 14, nr: 32, kind: kernGo, lanes: 1},
-		&gemmArch{name: "go-6x16", mr: 6, nr: 16, kind: kernGo, lanes: 1})
+		&gemmArch{name: "go-14x32", mr: 14, nr: 32, kind: kernGo, speed: 1},
+		&gemmArch{name: "go-6x16", mr: 6, nr: 16, kind: kernGo, speed: 1})
 }
 
 // withBlocking runs f with the blocking parameters replaced (tiny values
@@ -261,30 +261,40 @@ func TestHalfWidthAVX512(t *testing.T) {
 	}
 }
 
-// TestGemmFor checks the kernel choice: the widest on large shapes (and on
-// ties), the smaller tile where it pads less and vectors are equally wide.
+// TestGemmFor checks the kernel choice: padded tiles weighed by speed, the
+// first kernel on a tie.
 func TestGemmFor(t *testing.T) {
 	defer func(saved []*gemmArch) { gemmAll = saved }(gemmAll)
-	wide := &gemmArch{name: "wide", mr: 14, nr: 32, lanes: 16}
-	split := &gemmArch{name: "split", mr: 14, nr: 32, lanes: 8}
-	narrow := &gemmArch{name: "narrow", mr: 6, nr: 16, lanes: 8}
+	wide := &gemmArch{name: "wide", mr: 14, nr: 32, speed: 32}
+	split := &gemmArch{name: "split", mr: 14, nr: 32, speed: 18}
+	even := &gemmArch{name: "even", mr: 14, nr: 32, speed: 16}
+	narrow := &gemmArch{name: "narrow", mr: 6, nr: 16, speed: 16}
 	for _, tc := range []struct {
 		archs []*gemmArch
 		m, n  int
 		want  *gemmArch
 	}{
 		{[]*gemmArch{wide, narrow}, 1568, 64, wide},
-		{[]*gemmArch{wide, narrow}, 1568, 10, wide}, // full width: 1568·32/16 < 1572·16/8
+		{[]*gemmArch{wide, narrow}, 1568, 10, wide}, // 1568·32/32 < 1572·16/16
+		{[]*gemmArch{wide, narrow}, 32, 10, narrow}, // 42·32/32 > 36·16/16
+		{[]*gemmArch{split, narrow}, 1568, 64, split},
+		{[]*gemmArch{split, narrow}, 1024, 1024, split}, // 1036·1024/18 < 1026·1024/16
 		{[]*gemmArch{split, narrow}, 1568, 10, narrow},
-		{[]*gemmArch{wide, narrow}, 32, 10, narrow},   // 42·32/16 > 36·16/8
-		{[]*gemmArch{split, narrow}, 1568, 64, split}, // a tie: the first
 		{[]*gemmArch{split, narrow}, 32, 10, narrow},
 		{[]*gemmArch{split, narrow}, 3136, 10, narrow},
+		{[]*gemmArch{even, narrow}, 42, 32, even}, // a tie: the first
 		{[]*gemmArch{narrow}, 1024, 1024, narrow},
 	} {
 		gemmAll = tc.archs
 		if got := gemmFor(tc.m, tc.n); got != tc.want {
 			t.Errorf("gemmFor(%d, %d) among %d kernels = %s, want %s", tc.m, tc.n, len(tc.archs), got.name, tc.want.name)
+		}
+	}
+	// On this machine the shapes of issue 5's targets take the widest kernel.
+	gemmAll = gemmArchs()
+	for _, s := range gemmBenchShapes {
+		if got := gemmFor(s.m, s.n); got != gemmAll[0] {
+			t.Errorf("gemmFor(%d, %d) = %s, want %s", s.m, s.n, got.name, gemmAll[0].name)
 		}
 	}
 }
