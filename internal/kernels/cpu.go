@@ -7,8 +7,9 @@ package kernels
 type cpuFeatures struct {
 	AVX2, FMA, AVX512F bool
 	// HalfAVX512: the cores execute a 512-bit multiply-add as two 256-bit
-	// halves (AMD Zen 4), so AVX-512 does no more work per cycle than AVX2
-	// and the smaller AVX2 tile wins wherever it pads less.
+	// halves (AMD Zen 4), so AVX-512 does little more work per cycle than
+	// AVX2 and the smaller AVX2 tile can win where it pads much less (see
+	// gemmFor).
 	HalfAVX512 bool
 }
 

@@ -53,9 +53,10 @@ var (
 
 // avx512Speed is the AVX-512 kernel's multiply-adds per cycle as gemmFor
 // weighs them: two 16-lane FMAs per cycle at full width; where the cores
-// split each into 256-bit halves, one, which measured ~12% faster than the
-// AVX2 kernel on large products (14×32 tiles need fewer loads per FMA):
-// 1024³ 92 vs 87 GFLOP/s, 1568×64×576 547 vs 612 µs on one Zen 4 core.
+// split each into 256-bit halves, one, which measured ~10-12% faster than
+// the AVX2 kernel on large products (14×32 tiles need fewer loads per FMA)
+// on Zen 4: 1024³ on one core 92 vs 87-90 GFLOP/s, 1568×64×576 on two
+// 547-560 vs 612-653 µs.
 func avx512Speed() float64 {
 	if cpu.HalfAVX512 {
 		return 18
