@@ -217,6 +217,10 @@ func TestGradLinear(t *testing.T) {
 	gradCheck(t, "Linear/residual", func(tp *Tape, in []*Var) *Var {
 		return tp.Add(in[0], tp.Linear(in[0], in[1], nil))
 	}, x3, sq)
+	// K = 0: the output is the bias alone.
+	tp := NewInferenceTape()
+	y := tp.Linear(Const(tensor.New(3, 0)), Const(tensor.New(0, 2)), Const(tensor.MustFromSlice([]float32{1, -2}, 2)))
+	assertClose(t, "Linear K=0", y.Value, tensor.MustFromSlice([]float32{1, -2, 1, -2, 1, -2}, 3, 2), 0, 0)
 	// x == w: both gradients land in one buffer.
 	gradCheck(t, "Linear/self", func(tp *Tape, in []*Var) *Var { return tp.Linear(in[0], in[0], nil) }, sq)
 }

@@ -146,7 +146,10 @@ func (tp *Tape) Linear(x, w, b *Var) *Var {
 	if b != nil && (len(b.Shape()) != 1 || b.Shape()[0] != n) {
 		shapePanic(op, "bias %v does not match kernel %v (want [%d]); input %v", b.Shape(), ws, n, xs)
 	}
-	m := x.Value.Numel() / max(k, 1)
+	m := 1 // rows of x viewed as [m, K] (not Numel/K: K may be 0)
+	for _, d := range xs[:len(xs)-1] {
+		m *= d
+	}
 	var sb [4]int
 	outShape := append(append(sb[:0], xs[:len(xs)-1]...), n)
 	out := tp.newVarUninit(outShape...) // written whole: by the bias rows, or by the beta = 0 GEMM
