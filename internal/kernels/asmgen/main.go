@@ -218,7 +218,9 @@ packATrans14_done:
 
 // packA14 copies a 14-row panel of an untransposed A (stored m×k) into
 // k-major order, reading each row sequentially: 32-bit moves, four per
-// step.
+// step. It prefetches the same row of the next panel (14 rows on) as it
+// goes: panels are packed one after another, and rows a power-of-two
+// stride apart defeat the hardware prefetcher.
 const packA14 = `// func packA14(dst, src *float32, lda, kb int)
 // dst[p*14 + r] = src[r*lda + p] for r < 14, p < kb (in elements).
 TEXT ·packA14(SB), NOSPLIT, $0-32
@@ -227,6 +229,7 @@ TEXT ·packA14(SB), NOSPLIT, $0-32
 	MOVQ lda+16(FP), DX
 	SHLQ $2, DX
 	MOVQ kb+24(FP), CX
+	IMUL3Q $14, DX, R13
 	MOVQ $14, R8
 packA14_row:
 	MOVQ SI, R10
@@ -235,14 +238,15 @@ packA14_row:
 	SHRQ $2, R12
 	JZ packA14_tail
 packA14_col4:
+	PREFETCHT0 (R10)(R13*1)
 	MOVL (R10), AX
 	MOVL 4(R10), BX
-	MOVL 8(R10), R13
-	MOVL 12(R10), R9
 	MOVL AX, (R11)
 	MOVL BX, 56(R11)
-	MOVL R13, 112(R11)
-	MOVL R9, 168(R11)
+	MOVL 8(R10), AX
+	MOVL 12(R10), BX
+	MOVL AX, 112(R11)
+	MOVL BX, 168(R11)
 	ADDQ $16, R10
 	ADDQ $224, R11
 	DECQ R12
