@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 )
 
@@ -64,25 +65,16 @@ func AtomicWriteFile(path string, write func(io.Writer) error) (err error) {
 }
 
 // sweepTemps removes temporary files that earlier, killed writes of base
-// left in dir. Failing to remove one is harmless (it is only clutter).
+// left in dir (named as os.CreateTemp names ours). Failing to remove one is
+// harmless: it is only clutter.
 func sweepTemps(dir, base string) {
-	stale, _ := filepath.Glob(filepath.Join(dir, "."+escapeGlob(base)+".tmp-*"))
-	for _, p := range stale {
-		os.Remove(p)
-	}
-}
-
-// escapeGlob quotes the pattern characters of a file name for filepath.Glob.
-func escapeGlob(s string) string {
-	var b []byte
-	for i := 0; i < len(s); i++ {
-		switch s[i] {
-		case '*', '?', '[', '\\':
-			b = append(b, '\\')
+	entries, _ := os.ReadDir(dir)
+	prefix := "." + base + ".tmp-"
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), prefix) {
+			os.Remove(filepath.Join(dir, e.Name()))
 		}
-		b = append(b, s[i])
 	}
-	return string(b)
 }
 
 // syncDir makes a rename in dir durable. File systems that cannot fsync a
