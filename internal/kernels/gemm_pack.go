@@ -55,6 +55,25 @@ func packB(transB bool, b []float32, ldb, pc, kb, j0, cols, nr int, dst []float3
 			}
 			return
 		}
+		if cols < 16 { // short runs: a call to memmove per row costs more than the copy
+			for p := 0; p < kb; p++ {
+				o := (pc+p)*ldb + j0
+				d := dst[p*nr : p*nr+nr]
+				src := b[o : o+cols]
+				j := 0
+				if cols >= 8 {
+					*(*[8]float32)(d) = [8]float32(src)
+					j = 8
+				}
+				for ; j < cols; j++ {
+					d[j] = src[j]
+				}
+				for ; j < nr; j++ {
+					d[j] = 0
+				}
+			}
+			return
+		}
 		for p := 0; p < kb; p++ {
 			o := (pc+p)*ldb + j0
 			d := dst[p*nr : p*nr+nr]
