@@ -1,6 +1,9 @@
 package autograd
 
-import "github.com/resnorm/resnorm/internal/kernels"
+import (
+	"github.com/resnorm/resnorm/internal/kernels"
+	"github.com/resnorm/resnorm/tensor"
+)
 
 // Pointwise activations. Each is a forward kernel and a backward kernel
 // from internal/kernels; the backward reads the saved input or output.
@@ -36,6 +39,31 @@ func (tp *Tape) ReLU(x *Var) *Var {
 	return tp.unarySet("ReLU", x, kernels.ReLUForward,
 		func(dx, dy, x, _ []float32) { kernels.ReLUBackward(dx, dy, x) },
 		func(dx, dy, x, _ []float32) { kernels.ReLUBackwardSet(dx, dy, x) })
+}
+
+// AddReLU returns ReLU(a + b) as one op, a residual block's last step:
+// one pass forward, and one backward pass that writes the gradient into
+// both operands. a and b must have the same shape (use ReLU(Add(a, b)) to
+// broadcast). Values and gradients are bit for bit those of the two ops.
+func (tp *Tape) AddReLU(a, b *Var) *Var {
+	const op = "AddReLU"
+	if !tensor.SameShape(a.Shape(), b.Shape()) {
+		shapePanic(op, "shapes %v and %v differ (AddReLU does not broadcast)", a.Shape(), b.Shape())
+	}
+	out := tp.newVarUninit(a.Shape()...) // the kernel writes every element
+	kernels.AddReLUForward(out.Value.Data, a.Value.Data, b.Value.Data)
+	tp.record(op, out, []*Var{a, b}, func() {
+		da, freshA := gradForWrite(a)
+		var db []float32
+		freshB := false
+		if b == a {
+			db = da // a + a: the second write adds to the first
+		} else {
+			db, freshB = gradForWrite(b)
+		}
+		kernels.AddReLUBackward(da, db, out.Grad.Data, out.Value.Data, freshA, freshB)
+	})
+	return out
 }
 
 // GELU returns the exact GELU, x·Φ(x) with Φ from erf.

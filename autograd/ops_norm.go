@@ -54,7 +54,19 @@ func TorchBatchNorm() BatchNormConfig {
 // statistics as constants otherwise. runMean and runVar ([C]) are state,
 // not Vars: they receive no gradient.
 func (tp *Tape) BatchNorm(x, gamma, beta *Var, runMean, runVar *tensor.Tensor, cfg BatchNormConfig) *Var {
-	const op = "BatchNorm"
+	return tp.batchNorm("BatchNorm", x, gamma, beta, runMean, runVar, cfg, false)
+}
+
+// BatchNormReLU is ReLU(BatchNorm(x, ...)) as one op, the conv → BN → ReLU
+// step of a residual block: one pass forward and the backward kernels read
+// the mask from the output, so the batch norm's output and the gradient at
+// it are never written out. Values, gradients and running statistics are
+// bit for bit those of the two ops.
+func (tp *Tape) BatchNormReLU(x, gamma, beta *Var, runMean, runVar *tensor.Tensor, cfg BatchNormConfig) *Var {
+	return tp.batchNorm("BatchNormReLU", x, gamma, beta, runMean, runVar, cfg, true)
+}
+
+func (tp *Tape) batchNorm(op string, x, gamma, beta *Var, runMean, runVar *tensor.Tensor, cfg BatchNormConfig, relu bool) *Var {
 	xs := x.Value.Shape
 	if len(xs) < 2 || x.Value.Numel() == 0 {
 		shapePanic(op, "input %v must have rank >= 2 (channels last) and no empty axis", xs)
@@ -110,11 +122,19 @@ func (tp *Tape) BatchNorm(x, gamma, beta *Var, runMean, runVar *tensor.Tensor, c
 		}
 	}
 	out := tp.newVarUninit(xs...) // the forward kernels write y in full
-	kernels.BatchNormForward(out.Value.Data, x.Value.Data, mean, rstd, gd, bd, M, C)
+	if relu {
+		kernels.BatchNormReLUForward(out.Value.Data, x.Value.Data, mean, rstd, gd, bd, M, C)
+	} else {
+		kernels.BatchNormForward(out.Value.Data, x.Value.Data, mean, rstd, gd, bd, M, C)
+	}
 	tp.record(op, out, inputs, func() {
 		// x (rank >= 2) cannot be gamma or beta (rank 1), so a fresh dx
 		// buffer is written whole by the kernel.
 		dx, fresh := gradForWrite(x)
+		if relu {
+			kernels.BatchNormReLUBackward(dx, grad(gamma), grad(beta), out.Grad.Data, out.Value.Data, x.Value.Data, mean, rstd, gd, M, C, training, fresh)
+			return
+		}
 		kernels.BatchNormBackward(dx, grad(gamma), grad(beta), out.Grad.Data, x.Value.Data, mean, rstd, gd, M, C, training, fresh)
 	})
 	return out

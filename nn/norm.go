@@ -132,9 +132,18 @@ func (l *BatchNormalizationLayer) Build(b *Builder, in [][]int) ([]int, error) {
 }
 
 func (l *BatchNormalizationLayer) Forward(ctx *Context, in []*autograd.Var) (*autograd.Var, error) {
-	cfg := autograd.BatchNormConfig{Momentum: float32(l.cfg.Momentum), Epsilon: float32(l.cfg.Epsilon)}
 	return ctx.Tape.BatchNorm(in[0], wvar(l.gamma), wvar(l.beta),
-		l.movingMean.Var.Value, l.movingVar.Var.Value, cfg), nil
+		l.movingMean.Var.Value, l.movingVar.Var.Value, l.opConfig()), nil
+}
+
+// forwardReLU is ReLU(Forward(x)) as one fused op, for the blocks.
+func (l *BatchNormalizationLayer) forwardReLU(ctx *Context, x *autograd.Var) *autograd.Var {
+	return ctx.Tape.BatchNormReLU(x, wvar(l.gamma), wvar(l.beta),
+		l.movingMean.Var.Value, l.movingVar.Var.Value, l.opConfig())
+}
+
+func (l *BatchNormalizationLayer) opConfig() autograd.BatchNormConfig {
+	return autograd.BatchNormConfig{Momentum: float32(l.cfg.Momentum), Epsilon: float32(l.cfg.Epsilon)}
 }
 
 func (l *BatchNormalizationLayer) Config() any {

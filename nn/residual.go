@@ -176,6 +176,35 @@ func (l *block) run(ctx *Context, x *autograd.Var, roles ...string) (*autograd.V
 	return x, nil
 }
 
+// runReLU applies the given roles, the last of them a batch norm, and a
+// ReLU after it, fused into the batch norm (one op, the same results).
+func (l *block) runReLU(ctx *Context, x *autograd.Var, roles ...string) (*autograd.Var, error) {
+	n := len(roles) - 1
+	x, err := l.run(ctx, x, roles[:n]...)
+	if err != nil {
+		return nil, err
+	}
+	bn, ok := l.subs[roles[n]].(*BatchNormalizationLayer)
+	if !ok { // not a batch norm (cannot happen in the blocks here): unfused
+		if x, err = l.run(ctx, x, roles[n]); err != nil {
+			return nil, err
+		}
+		return ctx.Tape.ReLU(x), nil
+	}
+	return bn.forwardReLU(ctx, x), nil
+}
+
+// addReLU is ReLU(m + sc), or ReLU(m) without a shortcut, fused.
+func addReLU(tp *autograd.Tape, m, sc *autograd.Var) *autograd.Var {
+	if sc == nil {
+		return tp.ReLU(m)
+	}
+	if !tensor.SameShape(m.Shape(), sc.Shape()) {
+		return tp.ReLU(tp.Add(m, sc)) // let Add report (or broadcast) the shapes
+	}
+	return tp.AddReLU(m, sc)
+}
+
 func (l *block) Weights() []*Weight {
 	var ws []*Weight
 	for _, r := range l.roles {
@@ -268,19 +297,15 @@ func (l *SeedBlockLayer) Build(b *Builder, in [][]int) ([]int, error) {
 func (l *SeedBlockLayer) Forward(ctx *Context, in []*autograd.Var) (*autograd.Var, error) {
 	tp := ctx.Tape
 	x := in[0]
-	m, err := l.run(ctx, x, "conv", "bn")
+	m, err := l.runReLU(ctx, x, "conv", "bn")
 	if err != nil {
 		return nil, err
 	}
-	m = tp.ReLU(m)
 	sc, err := l.shortcutPath(ctx, x, "shortcut_conv", "shortcut_bn")
 	if err != nil {
 		return nil, err
 	}
-	if sc == nil {
-		return tp.ReLU(m), nil
-	}
-	return tp.ReLU(tp.Add(m, sc)), nil
+	return addReLU(tp, m, sc), nil
 }
 
 // shortcutPath computes the shortcut (nil for none); projection runs the
@@ -343,21 +368,18 @@ func (l *BasicBlockLayer) Build(b *Builder, in [][]int) ([]int, error) {
 func (l *BasicBlockLayer) Forward(ctx *Context, in []*autograd.Var) (*autograd.Var, error) {
 	tp := ctx.Tape
 	x := in[0]
-	m, err := l.run(ctx, x, "conv1", "bn1")
+	m, err := l.runReLU(ctx, x, "conv1", "bn1")
 	if err != nil {
 		return nil, err
 	}
-	if m, err = l.run(ctx, tp.ReLU(m), "conv2", "bn2"); err != nil {
+	if m, err = l.run(ctx, m, "conv2", "bn2"); err != nil {
 		return nil, err
 	}
 	sc, err := l.shortcutPath(ctx, x, "shortcut_conv", "shortcut_bn")
 	if err != nil {
 		return nil, err
 	}
-	if sc != nil {
-		m = tp.Add(m, sc)
-	}
-	return tp.ReLU(m), nil
+	return addReLU(tp, m, sc), nil
 }
 
 // PreActBlockLayer is the pre-activation block of He et al. 2016:
@@ -410,16 +432,15 @@ func (l *PreActBlockLayer) Build(b *Builder, in [][]int) ([]int, error) {
 func (l *PreActBlockLayer) Forward(ctx *Context, in []*autograd.Var) (*autograd.Var, error) {
 	tp := ctx.Tape
 	x := in[0]
-	a, err := l.run(ctx, x, "bn1")
+	a, err := l.runReLU(ctx, x, "bn1")
 	if err != nil {
 		return nil, err
 	}
-	a = tp.ReLU(a)
-	m, err := l.run(ctx, a, "conv1", "bn2")
+	m, err := l.runReLU(ctx, a, "conv1", "bn2")
 	if err != nil {
 		return nil, err
 	}
-	if m, err = l.run(ctx, tp.ReLU(m), "conv2"); err != nil {
+	if m, err = l.run(ctx, m, "conv2"); err != nil {
 		return nil, err
 	}
 	var sc *autograd.Var

@@ -32,6 +32,38 @@ func ReLUBackwardSet(dx, dy, x []float32) {
 	ParallelFor(len(dx), elemGrain, func(lo, hi int) { vReLUBwdSet(dx[lo:hi], dy[lo:hi], x[lo:hi]) })
 }
 
+// AddReLUForward writes y = ReLU(a + b) in one pass: the same bits as an
+// add followed by ReLUForward (a residual block's last step).
+func AddReLUForward(y, a, b []float32) {
+	a, b = a[:len(y)], b[:len(y)]
+	ParallelFor(len(y), elemGrain, func(lo, hi int) { vAddReLUFwd(y[lo:hi], a[lo:hi], b[lo:hi]) })
+}
+
+// AddReLUBackward is AddReLUForward's backward given its output y: the
+// gradient g = dy where y > 0, else 0, goes to both operands, written
+// (setA, setB) or added. da or db may be nil (no gradient wanted), or the
+// same buffer (a + a, added twice).
+func AddReLUBackward(da, db, dy, y []float32, setA, setB bool) {
+	switch {
+	case da == nil && db == nil:
+		return
+	case da == nil:
+		da, setA, db = db, setB, nil
+	}
+	if db == nil {
+		if setA {
+			ReLUBackwardSet(da, dy, y)
+		} else {
+			ReLUBackward(da, dy, y)
+		}
+		return
+	}
+	db, dy, y = db[:len(da)], dy[:len(da)], y[:len(da)]
+	ParallelFor(len(da), elemGrain, func(lo, hi int) {
+		vReLUBwd2(da[lo:hi], db[lo:hi], dy[lo:hi], y[lo:hi], !setA, !setB)
+	})
+}
+
 // SigmoidForward writes y = 1/(1+exp(-x)), without overflow for large |x|.
 func SigmoidForward(y, x []float32) {
 	x = x[:len(y)]

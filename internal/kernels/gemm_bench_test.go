@@ -9,7 +9,9 @@ import (
 
 // gemmBenchShapes are the GEMM shapes resnorm leans on: square, a
 // Transformer dense layer, and a 3×3 64→64 convolution as im2col (forward,
-// weight gradient with transA, input gradient with transB).
+// weight gradient with transA, input gradient with transB) at 8192 rows and
+// at the seed CNN's batch 32 (1568 rows; the last shape is the stride-1
+// input gradient taken as a convolution).
 var gemmBenchShapes = []struct {
 	name           string
 	transA, transB bool
@@ -20,6 +22,10 @@ var gemmBenchShapes = []struct {
 	{"8192x64x576", false, false, 8192, 64, 576},
 	{"576x64x8192_tA", true, false, 576, 64, 8192},
 	{"8192x576x64_tB", false, true, 8192, 576, 64},
+	{"1568x64x576", false, false, 1568, 64, 576},
+	{"576x64x1568_tA", true, false, 576, 64, 1568},
+	{"1568x576x64_tB", false, true, 1568, 576, 64},
+	{"1568x64x576_tB", false, true, 1568, 64, 576},
 }
 
 // BenchmarkSgemm reports GFLOP/s (2mnk per call); run with -cpu 1,2 for

@@ -124,6 +124,17 @@ func BatchNormStats(mean, variance, x []float32, M, C int) {
 // BatchNormForward writes y = (x − mean)·rstd·gamma + beta per channel for
 // x, y [M, C].
 func BatchNormForward(y, x, mean, rstd, gamma, beta []float32, M, C int) {
+	batchNormForward(y, x, mean, rstd, gamma, beta, M, C, false)
+}
+
+// BatchNormReLUForward is BatchNormForward followed by ReLUForward, in one
+// pass: the same bits as the two calls, without writing and reading back
+// the batch norm's output.
+func BatchNormReLUForward(y, x, mean, rstd, gamma, beta []float32, M, C int) {
+	batchNormForward(y, x, mean, rstd, gamma, beta, M, C, true)
+}
+
+func batchNormForward(y, x, mean, rstd, gamma, beta []float32, M, C int, relu bool) {
 	if C == 0 {
 		return
 	}
@@ -138,7 +149,7 @@ func BatchNormForward(y, x, mean, rstd, gamma, beta []float32, M, C int) {
 	}
 	b := orZeros(beta, C)
 	ParallelFor(M, bnGrain(C), func(lo, hi int) {
-		vBNFwdRows(y[lo*C:], x[lo*C:], mean, a, b, hi-lo, C, C)
+		vBNFwdRows(y[lo*C:], x[lo*C:], mean, a, b, hi-lo, C, C, relu)
 	})
 }
 
@@ -149,6 +160,20 @@ func BatchNormForward(y, x, mean, rstd, gamma, beta []float32, M, C int) {
 // rstd/M·(M·dx̂ − Σdx̂ − x̂·Σ(dx̂·x̂)) with dx̂ = gamma·dy); otherwise
 // (running statistics) the op is affine in x and dx = gamma·rstd·dy.
 func BatchNormBackward(dx, dgamma, dbeta, dy, x, mean, rstd, gamma []float32, M, C int, batchStats, setDx bool) {
+	batchNormBackward(dx, dgamma, dbeta, dy, nil, x, mean, rstd, gamma, M, C, batchStats, setDx)
+}
+
+// BatchNormReLUBackward is the backward pass of BatchNormReLUForward, whose
+// output was z: BatchNormBackward of dy masked where !(0 < z), as
+// ReLUBackward masks it, without writing the masked gradient out. The
+// results equal those of the two unfused backward calls.
+func BatchNormReLUBackward(dx, dgamma, dbeta, dy, z, x, mean, rstd, gamma []float32, M, C int, batchStats, setDx bool) {
+	batchNormBackward(dx, dgamma, dbeta, dy, z, x, mean, rstd, gamma, M, C, batchStats, setDx)
+}
+
+// batchNormBackward is BatchNormBackward; z != nil masks dy by the ReLU
+// that produced z from the batch norm's output.
+func batchNormBackward(dx, dgamma, dbeta, dy, z, x, mean, rstd, gamma []float32, M, C int, batchStats, setDx bool) {
 	if C == 0 || M == 0 {
 		return
 	}
@@ -159,6 +184,10 @@ func BatchNormBackward(dx, dgamma, dbeta, dy, x, mean, rstd, gamma []float32, M,
 	sumDy, sumDyXh := coef[:C], coef[C:2*C]
 	if needSums {
 		sp := bnColReduce(M, C, 2, func(acc [][]float32, lo, rows int) {
+			if z != nil {
+				vColBwdSumsMask(acc[0], acc[1], dy[lo*C:], x[lo*C:], mean, z[lo*C:], rows, C, C)
+				return
+			}
 			vColBwdSums(acc[0], acc[1], dy[lo*C:], x[lo*C:], mean, rows, C, C)
 		})
 		s := *sp
@@ -194,6 +223,10 @@ func BatchNormBackward(dx, dgamma, dbeta, dy, x, mean, rstd, gamma []float32, M,
 		}
 	}
 	ParallelFor(M, bnGrain(C), func(lo, hi int) {
+		if z != nil {
+			vBNBwdDxRowsMask(dx[lo*C:], dy[lo*C:], x[lo*C:], mean, a, b, c0, z[lo*C:], hi-lo, C, C, setDx)
+			return
+		}
 		vBNBwdDxRows(dx[lo*C:], dy[lo*C:], x[lo*C:], mean, a, b, c0, hi-lo, C, C, setDx)
 	})
 }

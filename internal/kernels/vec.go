@@ -129,13 +129,87 @@ func colBwdSumsGo(s1, s2, dy, x, mean []float32, rows, ld, n int) {
 	}
 }
 
-// bnFwdRowsGo writes y = (x − mean[c])·a[c] + b[c].
-func bnFwdRowsGo(y, x, mean, a, b []float32, rows, ld, n int) {
+// bnFwdRowsGo writes y = (x − mean[c])·a[c] + b[c], then ReLU'd (as
+// reluFwdGo) when relu.
+func bnFwdRowsGo(y, x, mean, a, b []float32, rows, ld, n int, relu bool) {
 	mean, a, b = mean[:n], a[:n], b[:n]
 	for r := range rows {
 		yr, xr := y[r*ld:][:n], x[r*ld:][:n]
 		for c, v := range xr {
-			yr[c] = (v-mean[c])*a[c] + b[c]
+			v = (v-mean[c])*a[c] + b[c]
+			if relu && v <= 0 {
+				v = 0
+			}
+			yr[c] = v
+		}
+	}
+}
+
+// reluMask is dy where 0 < z, else 0: the gradient through a ReLU whose
+// output is z.
+func reluMask(dy, z float32) float32 {
+	if !(z > 0) {
+		return 0
+	}
+	return dy
+}
+
+// colBwdSumsMaskGo is colBwdSumsGo of dy masked by reluMask with z.
+func colBwdSumsMaskGo(s1, s2, dy, x, mean, z []float32, rows, ld, n int) {
+	s1, s2, mean = s1[:n], s2[:n], mean[:n]
+	for r := range rows {
+		dr, xr, zr := dy[r*ld:][:n], x[r*ld:][:n], z[r*ld:][:n]
+		for c, d := range dr {
+			d = reluMask(d, zr[c])
+			s1[c] += d
+			s2[c] += d * (xr[c] - mean[c])
+		}
+	}
+}
+
+// bnBwdDxRowsMaskGo is bnBwdDxRowsGo of dy masked by reluMask with z.
+func bnBwdDxRowsMaskGo(dx, dy, x, mean, a, b, c0, z []float32, rows, ld, n int, set bool) {
+	mean, a, b, c0 = mean[:n], a[:n], b[:n], c0[:n]
+	for r := range rows {
+		dxr, dr, xr, zr := dx[r*ld:][:n], dy[r*ld:][:n], x[r*ld:][:n], z[r*ld:][:n]
+		for c, d := range dr {
+			v := a[c]*reluMask(d, zr[c]) + b[c]*(xr[c]-mean[c]) + c0[c]
+			if set {
+				dxr[c] = v
+			} else {
+				dxr[c] += v
+			}
+		}
+	}
+}
+
+// addReluFwdGo writes y = ReLU(a + b).
+func addReluFwdGo(y, a, b []float32) {
+	a, b = a[:len(y)], b[:len(y)]
+	for i, v := range a {
+		v += b[i]
+		if v <= 0 {
+			v = 0
+		}
+		y[i] = v
+	}
+}
+
+// reluBwd2Go writes (addA: adds) g = reluMask(dy, y) into da and likewise
+// (addB) into db; da and db may be the same buffer.
+func reluBwd2Go(da, db, dy, y []float32, addA, addB bool) {
+	db, dy, y = db[:len(da)], dy[:len(da)], y[:len(da)]
+	for i, d := range dy {
+		g := reluMask(d, y[i])
+		if addA {
+			da[i] += g
+		} else {
+			da[i] = g
+		}
+		if addB {
+			db[i] += g
+		} else {
+			db[i] = g
 		}
 	}
 }

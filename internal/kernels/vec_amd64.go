@@ -36,7 +36,19 @@ func colSumSqDevAVX2(acc, x, mean *float32, rows, ld, n int)
 func colBwdSumsAVX2(s1, s2, dy, x, mean *float32, rows, ld, n int)
 
 //go:noescape
-func bnFwdRowsAVX2(y, x, mean, a, b *float32, rows, ld, n int)
+func colBwdSumsMaskAVX2(s1, s2, dy, x, mean, z *float32, rows, ld, n int)
+
+//go:noescape
+func bnFwdRowsAVX2(y, x, mean, a, b *float32, rows, ld, n, relu int)
+
+//go:noescape
+func bnBwdDxRowsMaskAVX2(dx, dy, x, mean, a, b, c0, z *float32, rows, ld, n, set int)
+
+//go:noescape
+func addReluFwdAVX2(y, a, b *float32, n int)
+
+//go:noescape
+func reluBwd2AVX2(da, db, dy, y *float32, n, addA, addB int)
 
 //go:noescape
 func bnBwdDxRowsAVX2(dx, dy, x, mean, a, b, c0 *float32, rows, ld, n int)
@@ -261,18 +273,78 @@ func vColBwdSums(s1, s2, dy, x, mean []float32, rows, ld, n int) {
 	}
 }
 
-func vBNFwdRows(y, x, mean, a, b []float32, rows, ld, n int) {
+func vColBwdSumsMask(s1, s2, dy, x, mean, z []float32, rows, ld, n int) {
 	n8 := n &^ 7
 	if !vecAVX2 || n8 == 0 || rows == 0 {
-		bnFwdRowsGo(y, x, mean, a, b, rows, ld, n)
+		colBwdSumsMaskGo(s1, s2, dy, x, mean, z, rows, ld, n)
+		return
+	}
+	s1, s2, mean = s1[:n], s2[:n], mean[:n]
+	sp := span(rows, ld, n)
+	dy, x, z = dy[:sp], x[:sp], z[:sp]
+	colBwdSumsMaskAVX2(&s1[0], &s2[0], &dy[0], &x[0], &mean[0], &z[0], rows, ld, n8)
+	if n8 < n {
+		colBwdSumsMaskGo(s1[n8:], s2[n8:], dy[n8:], x[n8:], mean[n8:], z[n8:], rows, ld, n-n8)
+	}
+}
+
+func vBNFwdRows(y, x, mean, a, b []float32, rows, ld, n int, relu bool) {
+	n8 := n &^ 7
+	if !vecAVX2 || n8 == 0 || rows == 0 {
+		bnFwdRowsGo(y, x, mean, a, b, rows, ld, n, relu)
 		return
 	}
 	mean, a, b = mean[:n], a[:n], b[:n]
 	y, x = y[:span(rows, ld, n)], x[:span(rows, ld, n)]
-	bnFwdRowsAVX2(&y[0], &x[0], &mean[0], &a[0], &b[0], rows, ld, n8)
+	bnFwdRowsAVX2(&y[0], &x[0], &mean[0], &a[0], &b[0], rows, ld, n8, b2i(relu))
 	if n8 < n {
-		bnFwdRowsGo(y[n8:], x[n8:], mean[n8:], a[n8:], b[n8:], rows, ld, n-n8)
+		bnFwdRowsGo(y[n8:], x[n8:], mean[n8:], a[n8:], b[n8:], rows, ld, n-n8, relu)
 	}
+}
+
+func vBNBwdDxRowsMask(dx, dy, x, mean, a, b, c0, z []float32, rows, ld, n int, set bool) {
+	n8 := n &^ 7
+	if !vecAVX2 || n8 == 0 || rows == 0 {
+		bnBwdDxRowsMaskGo(dx, dy, x, mean, a, b, c0, z, rows, ld, n, set)
+		return
+	}
+	mean, a, b, c0 = mean[:n], a[:n], b[:n], c0[:n]
+	sp := span(rows, ld, n)
+	dx, dy, x, z = dx[:sp], dy[:sp], x[:sp], z[:sp]
+	bnBwdDxRowsMaskAVX2(&dx[0], &dy[0], &x[0], &mean[0], &a[0], &b[0], &c0[0], &z[0], rows, ld, n8, b2i(set))
+	if n8 < n {
+		bnBwdDxRowsMaskGo(dx[n8:], dy[n8:], x[n8:], mean[n8:], a[n8:], b[n8:], c0[n8:], z[n8:], rows, ld, n-n8, set)
+	}
+}
+
+func vAddReLUFwd(y, a, b []float32) {
+	n := len(y) &^ 7
+	if !vecAVX2 || n == 0 {
+		addReluFwdGo(y, a, b)
+		return
+	}
+	a, b = a[:len(y)], b[:len(y)]
+	addReluFwdAVX2(&y[0], &a[0], &b[0], n)
+	addReluFwdGo(y[n:], a[n:], b[n:])
+}
+
+func vReLUBwd2(da, db, dy, y []float32, addA, addB bool) {
+	n := len(da) &^ 7
+	if !vecAVX2 || n == 0 {
+		reluBwd2Go(da, db, dy, y, addA, addB)
+		return
+	}
+	db, dy, y = db[:len(da)], dy[:len(da)], y[:len(da)]
+	reluBwd2AVX2(&da[0], &db[0], &dy[0], &y[0], n, b2i(addA), b2i(addB))
+	reluBwd2Go(da[n:], db[n:], dy[n:], y[n:], addA, addB)
+}
+
+// b2i is 1 for true, 0 for false: a flag for the assembly.
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 func vBNBwdDxRows(dx, dy, x, mean, a, b, c0 []float32, rows, ld, n int, set bool) {

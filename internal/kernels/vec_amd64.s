@@ -469,8 +469,11 @@ cbdone:
 	VZEROUPPER
 	RET
 
-// func bnFwdRowsAVX2(y, x, mean, a, b *float32, rows, ld, n int)
-TEXT ·bnFwdRowsAVX2(SB), NOSPLIT, $0-64
+// func bnFwdRowsAVX2(y, x, mean, a, b *float32, rows, ld, n, relu int)
+// y = (x − mean)·a + b, then with relu != 0 ReLU as reluFwdAVX2 computes it
+// (y where !(y <= 0), else +0): the compare mask is ORed with all ones when
+// relu == 0, so both cases run the same instructions.
+TEXT ·bnFwdRowsAVX2(SB), NOSPLIT, $0-72
 	MOVQ y+0(FP), DI
 	MOVQ x+8(FP), SI
 	MOVQ mean+16(FP), R11
@@ -481,6 +484,12 @@ TEXT ·bnFwdRowsAVX2(SB), NOSPLIT, $0-64
 	MOVQ n+56(FP), BX
 	SHLQ $2, DX
 	SHLQ $2, BX
+	VXORPS Y15, Y15, Y15
+	VPCMPEQD Y14, Y14, Y14 // all ones: keep every lane
+	MOVQ relu+64(FP), R8
+	TESTQ R8, R8
+	JZ   bfrow
+	VXORPS Y14, Y14, Y14 // relu: keep the lanes the compare keeps
 
 bfrow:
 	XORQ AX, AX
@@ -490,6 +499,9 @@ bfcol:
 	VSUBPS (R11)(AX*1), Y0, Y0
 	VMOVUPS (R13)(AX*1), Y1
 	VFMADD231PS (R12)(AX*1), Y0, Y1
+	VCMPPS $6, Y15, Y1, Y2
+	VORPS Y14, Y2, Y2
+	VANDPS Y1, Y2, Y1
 	VMOVUPS Y1, (DI)(AX*1)
 	ADDQ $32, AX
 	CMPQ AX, BX
@@ -574,6 +586,263 @@ bscol:
 	ADDQ DX, R8
 	DECQ CX
 	JNZ  bsrow
+	VZEROUPPER
+	RET
+
+// CBSM1 is CBS1 with dy masked by the ReLU that followed the batch norm,
+// dy' = dy where 0 < z (z the ReLU's output), else 0; the row's elements
+// are at byte offset R9 from the bases of dy (R13), x (SI) and z (R10).
+#define CBSM1(off, s1, s2, mu) \
+	VCMPPS $1, off(R10)(R9*1), Y15, Y12; \
+	VANDPS off(R13)(R9*1), Y12, Y12; \
+	VADDPS Y12, s1, s1; \
+	VMOVUPS off(SI)(R9*1), Y13; \
+	VSUBPS mu, Y13, Y13; \
+	VFMADD231PS Y13, Y12, s2
+
+// func colBwdSumsMaskAVX2(s1, s2, dy, x, mean, z *float32, rows, ld, n int)
+// colBwdSumsAVX2 of dy masked where !(0 < z): the sums of a batch norm
+// followed by ReLU, equal to those of the unfused pair.
+TEXT ·colBwdSumsMaskAVX2(SB), NOSPLIT, $0-72
+	MOVQ s1+0(FP), DI
+	MOVQ s2+8(FP), R12
+	MOVQ dy+16(FP), R13
+	MOVQ x+24(FP), SI
+	MOVQ mean+32(FP), R11
+	MOVQ z+40(FP), R10
+	MOVQ rows+48(FP), CX
+	MOVQ ld+56(FP), DX
+	MOVQ n+64(FP), BX
+	SHLQ $2, DX
+	SHLQ $2, BX
+	VXORPS Y15, Y15, Y15
+	XORQ AX, AX
+
+cm32:
+	MOVQ BX, R8
+	SUBQ AX, R8
+	CMPQ R8, $128
+	JLT  cm8
+	VMOVUPS (DI)(AX*1), Y0
+	VMOVUPS 32(DI)(AX*1), Y1
+	VMOVUPS 64(DI)(AX*1), Y2
+	VMOVUPS 96(DI)(AX*1), Y3
+	VMOVUPS (R12)(AX*1), Y4
+	VMOVUPS 32(R12)(AX*1), Y5
+	VMOVUPS 64(R12)(AX*1), Y6
+	VMOVUPS 96(R12)(AX*1), Y7
+	VMOVUPS (R11)(AX*1), Y8
+	VMOVUPS 32(R11)(AX*1), Y9
+	VMOVUPS 64(R11)(AX*1), Y10
+	VMOVUPS 96(R11)(AX*1), Y11
+	MOVQ AX, R9
+	MOVQ CX, R8
+
+cm32r:
+	CBSM1(0, Y0, Y4, Y8)
+	CBSM1(32, Y1, Y5, Y9)
+	CBSM1(64, Y2, Y6, Y10)
+	CBSM1(96, Y3, Y7, Y11)
+	ADDQ DX, R9
+	DECQ R8
+	JNZ  cm32r
+	VMOVUPS Y0, (DI)(AX*1)
+	VMOVUPS Y1, 32(DI)(AX*1)
+	VMOVUPS Y2, 64(DI)(AX*1)
+	VMOVUPS Y3, 96(DI)(AX*1)
+	VMOVUPS Y4, (R12)(AX*1)
+	VMOVUPS Y5, 32(R12)(AX*1)
+	VMOVUPS Y6, 64(R12)(AX*1)
+	VMOVUPS Y7, 96(R12)(AX*1)
+	ADDQ $128, AX
+	JMP  cm32
+
+cm8:
+	CMPQ AX, BX
+	JGE  cmdone
+	VMOVUPS (DI)(AX*1), Y0
+	VMOVUPS (R12)(AX*1), Y4
+	VMOVUPS (R11)(AX*1), Y8
+	MOVQ AX, R9
+	MOVQ CX, R8
+
+cm8r:
+	CBSM1(0, Y0, Y4, Y8)
+	ADDQ DX, R9
+	DECQ R8
+	JNZ  cm8r
+	VMOVUPS Y0, (DI)(AX*1)
+	VMOVUPS Y4, (R12)(AX*1)
+	ADDQ $32, AX
+	JMP  cm8
+
+cmdone:
+	VZEROUPPER
+	RET
+
+// func bnBwdDxRowsMaskAVX2(dx, dy, x, mean, a, b, c0, z *float32, rows, ld, n, set int)
+// bnBwdDxRowsAVX2 (set == 0) or bnBwdDxRowsSetAVX2 (set != 0) with dy
+// masked where !(0 < z), as colBwdSumsMaskAVX2 masks it.
+TEXT ·bnBwdDxRowsMaskAVX2(SB), NOSPLIT, $0-96
+	MOVQ dx+0(FP), DI
+	MOVQ dy+8(FP), R8
+	MOVQ x+16(FP), SI
+	MOVQ mean+24(FP), R11
+	MOVQ a+32(FP), R12
+	MOVQ b+40(FP), R13
+	MOVQ c0+48(FP), R9
+	MOVQ z+56(FP), R10
+	MOVQ rows+64(FP), CX
+	MOVQ ld+72(FP), DX
+	MOVQ n+80(FP), BX
+	SHLQ $2, DX
+	SHLQ $2, BX
+	VXORPS Y15, Y15, Y15
+	MOVQ set+88(FP), AX
+	TESTQ AX, AX
+	JNZ  bmsrow
+
+bmrow:
+	XORQ AX, AX
+
+bmcol:
+	VCMPPS $1, (R10)(AX*1), Y15, Y0
+	VANDPS (R8)(AX*1), Y0, Y0
+	VMOVUPS (SI)(AX*1), Y1
+	VSUBPS (R11)(AX*1), Y1, Y1
+	VMOVUPS (DI)(AX*1), Y2
+	VADDPS (R9)(AX*1), Y2, Y2
+	VFMADD231PS (R12)(AX*1), Y0, Y2
+	VFMADD231PS (R13)(AX*1), Y1, Y2
+	VMOVUPS Y2, (DI)(AX*1)
+	ADDQ $32, AX
+	CMPQ AX, BX
+	JLT  bmcol
+	ADDQ DX, SI
+	ADDQ DX, DI
+	ADDQ DX, R8
+	ADDQ DX, R10
+	DECQ CX
+	JNZ  bmrow
+	VZEROUPPER
+	RET
+
+bmsrow:
+	XORQ AX, AX
+
+bmscol:
+	VCMPPS $1, (R10)(AX*1), Y15, Y0
+	VANDPS (R8)(AX*1), Y0, Y0
+	VMOVUPS (SI)(AX*1), Y1
+	VSUBPS (R11)(AX*1), Y1, Y1
+	VMOVUPS (R9)(AX*1), Y2
+	VFMADD231PS (R12)(AX*1), Y0, Y2
+	VFMADD231PS (R13)(AX*1), Y1, Y2
+	VMOVUPS Y2, (DI)(AX*1)
+	ADDQ $32, AX
+	CMPQ AX, BX
+	JLT  bmscol
+	ADDQ DX, SI
+	ADDQ DX, DI
+	ADDQ DX, R8
+	ADDQ DX, R10
+	DECQ CX
+	JNZ  bmsrow
+	VZEROUPPER
+	RET
+
+// func addReluFwdAVX2(y, a, b *float32, n int)
+// y = ReLU(a + b), the ReLU as reluFwdAVX2 computes it.
+TEXT ·addReluFwdAVX2(SB), NOSPLIT, $0-32
+	MOVQ y+0(FP), DI
+	MOVQ a+8(FP), SI
+	MOVQ b+16(FP), R8
+	MOVQ n+24(FP), CX
+	SHLQ $2, CX
+	VXORPS Y15, Y15, Y15
+	XORQ AX, AX
+
+ar32:
+	MOVQ CX, DX
+	SUBQ AX, DX
+	CMPQ DX, $128
+	JLT  ar8
+	VMOVUPS (SI)(AX*1), Y0
+	VMOVUPS 32(SI)(AX*1), Y1
+	VMOVUPS 64(SI)(AX*1), Y2
+	VMOVUPS 96(SI)(AX*1), Y3
+	VADDPS (R8)(AX*1), Y0, Y0
+	VADDPS 32(R8)(AX*1), Y1, Y1
+	VADDPS 64(R8)(AX*1), Y2, Y2
+	VADDPS 96(R8)(AX*1), Y3, Y3
+	VCMPPS $6, Y15, Y0, Y4
+	VCMPPS $6, Y15, Y1, Y5
+	VCMPPS $6, Y15, Y2, Y6
+	VCMPPS $6, Y15, Y3, Y7
+	VANDPS Y0, Y4, Y4
+	VANDPS Y1, Y5, Y5
+	VANDPS Y2, Y6, Y6
+	VANDPS Y3, Y7, Y7
+	VMOVUPS Y4, (DI)(AX*1)
+	VMOVUPS Y5, 32(DI)(AX*1)
+	VMOVUPS Y6, 64(DI)(AX*1)
+	VMOVUPS Y7, 96(DI)(AX*1)
+	ADDQ $128, AX
+	JMP  ar32
+
+ar8:
+	CMPQ AX, CX
+	JGE  ardone
+	VMOVUPS (SI)(AX*1), Y0
+	VADDPS (R8)(AX*1), Y0, Y0
+	VCMPPS $6, Y15, Y0, Y4
+	VANDPS Y0, Y4, Y4
+	VMOVUPS Y4, (DI)(AX*1)
+	ADDQ $32, AX
+	JMP  ar8
+
+ardone:
+	VZEROUPPER
+	RET
+
+// func reluBwd2AVX2(da, db, dy, y *float32, n, addA, addB int)
+// g = dy where 0 < y, else 0; then da = g (addA == 0) or da += g, and
+// likewise db: the backward of ReLU(a + b) into both operands, in one pass.
+// da and db may be the same buffer (a + a): the store to da comes first.
+TEXT ·reluBwd2AVX2(SB), NOSPLIT, $0-56
+	MOVQ da+0(FP), DI
+	MOVQ db+8(FP), R9
+	MOVQ dy+16(FP), R8
+	MOVQ y+24(FP), SI
+	MOVQ n+32(FP), CX
+	MOVQ addA+40(FP), R10
+	MOVQ addB+48(FP), R11
+	SHLQ $2, CX
+	VXORPS Y15, Y15, Y15
+	XORQ AX, AX
+
+r2loop:
+	CMPQ AX, CX
+	JGE  r2done
+	VCMPPS $1, (SI)(AX*1), Y15, Y0
+	VANDPS (R8)(AX*1), Y0, Y0
+	VMOVAPS Y0, Y1
+	TESTQ R10, R10
+	JZ   r2a
+	VADDPS (DI)(AX*1), Y0, Y1
+
+r2a:
+	VMOVUPS Y1, (DI)(AX*1)
+	TESTQ R11, R11
+	JZ   r2b
+	VADDPS (R9)(AX*1), Y0, Y0
+
+r2b:
+	VMOVUPS Y0, (R9)(AX*1)
+	ADDQ $32, AX
+	JMP  r2loop
+
+r2done:
 	VZEROUPPER
 	RET
 

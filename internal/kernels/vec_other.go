@@ -20,12 +20,20 @@ func vColSumSqDev(acc, x, mean []float32, rows, ld, n int) {
 func vColBwdSums(s1, s2, dy, x, mean []float32, rows, ld, n int) {
 	colBwdSumsGo(s1, s2, dy, x, mean, rows, ld, n)
 }
-func vBNFwdRows(y, x, mean, a, b []float32, rows, ld, n int) {
-	bnFwdRowsGo(y, x, mean, a, b, rows, ld, n)
+func vColBwdSumsMask(s1, s2, dy, x, mean, z []float32, rows, ld, n int) {
+	colBwdSumsMaskGo(s1, s2, dy, x, mean, z, rows, ld, n)
+}
+func vBNFwdRows(y, x, mean, a, b []float32, rows, ld, n int, relu bool) {
+	bnFwdRowsGo(y, x, mean, a, b, rows, ld, n, relu)
 }
 func vBNBwdDxRows(dx, dy, x, mean, a, b, c0 []float32, rows, ld, n int, set bool) {
 	bnBwdDxRowsGo(dx, dy, x, mean, a, b, c0, rows, ld, n, set)
 }
+func vBNBwdDxRowsMask(dx, dy, x, mean, a, b, c0, z []float32, rows, ld, n int, set bool) {
+	bnBwdDxRowsMaskGo(dx, dy, x, mean, a, b, c0, z, rows, ld, n, set)
+}
+func vAddReLUFwd(y, a, b []float32)                      { addReluFwdGo(y, a, b) }
+func vReLUBwd2(da, db, dy, y []float32, addA, addB bool) { reluBwd2Go(da, db, dy, y, addA, addB) }
 
 func vLayerNormRow(y, x, g, b []float32, invD, eps float32) (m, rs float32) {
 	return layerNormRowGo(y, x, g, b, invD, eps)

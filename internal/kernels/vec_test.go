@@ -101,7 +101,7 @@ func TestVecColumns(t *testing.T) {
 			vColBwdSums(s1, s2, dy, x, mean, rows, ld, n)
 			y := uniformSlice(r, size, -1, 1)
 			y0 := clone(y)
-			vBNFwdRows(y, x, mean, a, b, rows, ld, n)
+			vBNFwdRows(y, x, mean, a, b, rows, ld, n, false)
 			dx := uniformSlice(r, size, -1, 1)
 			dx0 := clone(dx)
 			vBNBwdDxRows(dx, dy, x, mean, a, b, c0, rows, ld, n, false)
