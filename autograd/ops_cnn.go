@@ -76,7 +76,19 @@ func window(op string, xs []int, k, strides [2]int, pad Padding, what func() str
 // Conv2D convolves x [N,H,W,Cin] (NHWC) with kernel w [KH,KW,Cin,Cout] (HWIO)
 // and adds bias b [Cout] when b is not nil.
 func (tp *Tape) Conv2D(x, w, b *Var, strides [2]int, pad Padding) *Var {
-	const op = "Conv2D"
+	return tp.conv2D("Conv2D", x, w, b, strides, pad, false)
+}
+
+// Conv2DReLU is ReLU(Conv2D(x, w, b, ...)) as one op, a Keras Conv2D with
+// activation "relu": the ReLU is fused into the convolution's output where
+// the kernel allows (a first layer's few input channels), and its backward
+// mask is applied inside the weight-gradient kernel there, so neither the
+// pre-activation nor its gradient is written out.
+func (tp *Tape) Conv2DReLU(x, w, b *Var, strides [2]int, pad Padding) *Var {
+	return tp.conv2D("Conv2DReLU", x, w, b, strides, pad, true)
+}
+
+func (tp *Tape) conv2D(op string, x, w, b *Var, strides [2]int, pad Padding, relu bool) *Var {
 	xs, ws := x.Value.Shape, w.Value.Shape
 	if len(ws) != 4 {
 		shapePanic(op, "kernel %v is not HWIO (rank 4); input %v", ws, xs)
@@ -102,7 +114,11 @@ func (tp *Tape) Conv2D(x, w, b *Var, strides [2]int, pad Padding) *Var {
 	if n := kernels.ConvColsLen(g, cout); n > 0 && tp.Recording() && w.requiresGrad {
 		cols = tp.allocUninit(n)
 	}
-	kernels.Conv2DForwardSave(out.Value.Data, cols, x.Value.Data, w.Value.Data, bd, g, cout)
+	if relu {
+		kernels.Conv2DReLUForwardSave(out.Value.Data, cols, x.Value.Data, w.Value.Data, bd, g, cout)
+	} else {
+		kernels.Conv2DForwardSave(out.Value.Data, cols, x.Value.Data, w.Value.Data, bd, g, cout)
+	}
 	tp.record(op, out, inputs, func() {
 		// A fresh input gradient is written, not added to, unless x is
 		// also the kernel (then both gradients share one buffer).
@@ -112,6 +128,10 @@ func (tp *Tape) Conv2D(x, w, b *Var, strides [2]int, pad Padding) *Var {
 			dx = grad(x)
 		} else {
 			dx, fresh = gradForWrite(x)
+		}
+		if relu {
+			kernels.Conv2DReLUBackwardSaved(dx, grad(w), grad(b), out.Grad.Data, out.Value.Data, x.Value.Data, cols, w.Value.Data, g, cout, fresh)
+			return
 		}
 		kernels.Conv2DBackwardSaved(dx, grad(w), grad(b), out.Grad.Data, x.Value.Data, cols, w.Value.Data, g, cout, fresh)
 	})

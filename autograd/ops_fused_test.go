@@ -126,3 +126,55 @@ func TestAddReLUMatchesPair(t *testing.T) {
 	equalBits(t, "da", fa, pa)
 	equalBits(t, "db", fb, pb)
 }
+
+func TestConv2DReLUGradCheck(t *testing.T) {
+	cases := []struct {
+		name string
+		x, w []int
+	}{
+		{"small K (one channel, 8 filters)", []int{2, 6, 6, 1}, []int{3, 3, 1, 8}},
+		{"GEMM path", []int{1, 5, 5, 4}, []int{3, 3, 4, 3}},
+	}
+	for i, c := range cases {
+		x := randT(uint64(50+i), c.x...)
+		w := tensor.RandNormal(tensor.NewRNG(uint64(60+i)), 0, 0.5, c.w...)
+		b := randT(uint64(70+i), c.w[3])
+		gradCheck(t, "Conv2DReLU "+c.name, func(tp *Tape, v []*Var) *Var {
+			return tp.Conv2DReLU(v[0], v[1], v[2], [2]int{2, 2}, Same)
+		}, x, w, b)
+		// With x a constant the small-K path masks inside the weight-gradient kernel.
+		gradCheck(t, "Conv2DReLU "+c.name+", constant input", func(tp *Tape, v []*Var) *Var {
+			return tp.Conv2DReLU(Const(x), v[0], v[1], [2]int{2, 2}, Same)
+		}, w, b)
+	}
+}
+
+// TestConv2DReLUMatchesPair compares the fused op with ReLU(Conv2D) on the
+// seed CNN's first layer (28×28×1 → 14×14×64, a constant input): the same
+// output and kernel gradient bits; the bias gradient is summed in another
+// order, so it is compared to rounding.
+func TestConv2DReLUMatchesPair(t *testing.T) {
+	x := randT(81, 8, 28, 28, 1)
+	wT := tensor.RandNormal(tensor.NewRNG(82), 0, 0.3, 3, 3, 1, 64)
+	bT := randT(83, 64)
+	dy := randT(84, 8, 14, 14, 64)
+	run := func(fused bool) (y, dw, db *tensor.Tensor) {
+		tp := NewTape()
+		w, b := NewParam(wT.Clone(), "w"), NewParam(bT.Clone(), "b")
+		var out *Var
+		if fused {
+			out = tp.Conv2DReLU(Const(x), w, b, [2]int{2, 2}, Same)
+		} else {
+			out = tp.ReLU(tp.Conv2D(Const(x), w, b, [2]int{2, 2}, Same))
+		}
+		if err := tp.BackwardWith(out, dy); err != nil {
+			t.Fatal(err)
+		}
+		return out.Value, w.Grad, b.Grad
+	}
+	fy, fw, fb := run(true)
+	py, pw, pb := run(false)
+	equalBits(t, "y", fy, py)
+	equalBits(t, "dw", fw, pw)
+	assertClose(t, "db", fb, pb, 1e-5, 1e-5)
+}

@@ -107,6 +107,13 @@ func (l *Conv2DLayer) forwardLinear(ctx *Context, in []*autograd.Var) (*autograd
 }
 
 func (l *Conv2DLayer) Forward(ctx *Context, in []*autograd.Var) (*autograd.Var, error) {
+	if l.cfg.Activation == "relu" { // one fused op
+		var b *autograd.Var
+		if l.bias != nil {
+			b = l.bias.Var
+		}
+		return ctx.Tape.Conv2DReLU(in[0], l.kernel.Var, b, l.cfg.Strides, padding(l.cfg.Padding)), nil
+	}
 	y, _ := l.forwardLinear(ctx, in)
 	return activate(ctx.Tape, l.cfg.Activation, y), nil
 }

@@ -213,6 +213,79 @@ func convSmallKBackwardW(dw, dy, x []float32, g Window, cout int) {
 	f32Scratch.put(pp)
 }
 
+// convSmallKBackwardWMasked is convSmallKBackwardW for a convolution
+// followed by ReLU, given the ReLU's output y: each output row of dy is
+// masked where !(0 < y) into an L1-sized buffer and used from there, and
+// the bias gradient (if db != nil) is summed from the same masked rows, so
+// the masked gradient is never written out whole. Partials per chunk,
+// combined in chunk order, as convSmallKBackwardW does.
+func convSmallKBackwardWMasked(dw, db, dy, y, x []float32, g Window, cout int) {
+	K := g.KH * g.KW * g.C
+	rows, grain := g.N*g.OH, g.smallKGrain(cout)
+	chunks := (rows + grain - 1) / grain
+	rowLen := g.OW * cout
+	// A chunk's weight partial, then its bias partial: whole rows of the
+	// masked dy summed (one vector add per row), folded to cout at the end.
+	per := K*cout + rowLen
+	pp := f32Scratch.get(chunks * per)
+	part := *pp
+	ParallelFor(rows, grain, func(lo, hi int) {
+		p := part[lo/grain*per:][:per]
+		clear(p)
+		pw, pb := p[:K*cout], p[K*cout:]
+		buf := f32Scratch.get(g.OW*K + rowLen)
+		cols, mdy := (*buf)[:g.OW*K], (*buf)[g.OW*K:]
+		for r := lo; r < hi; r++ {
+			vReLUBwdSet(mdy, dy[r*rowLen:][:rowLen], y[r*rowLen:][:rowLen])
+			im2colRow(cols, x, g, r/g.OH, r%g.OH)
+			vGemmSmallKAccT(pw, cols, mdy, g.OW, K, cout)
+			if db != nil {
+				vAddTo(pb, mdy)
+			}
+		}
+		f32Scratch.put(buf)
+	})
+	for c := range chunks {
+		p := part[c*per:][:per]
+		vAddTo(dw[:K*cout], p[:K*cout])
+		if db != nil {
+			for ow := range g.OW {
+				vAddTo(db[:cout], p[K*cout+ow*cout:][:cout])
+			}
+		}
+	}
+	f32Scratch.put(pp)
+}
+
+// Conv2DReLUForwardSave is Conv2DForwardSave followed by ReLU on y, fused
+// into the small-K kernel where the convolution takes that path (y is then
+// written once) and applied in place otherwise.
+func Conv2DReLUForwardSave(y, cols, x, w, b []float32, g Window, cout int) {
+	if g.smallK(cout) {
+		convSmallKForward(y, x, w, b, g, cout, true)
+		return
+	}
+	Conv2DForwardSave(y, cols, x, w, b, g, cout)
+	ReLUForward(y, y)
+}
+
+// Conv2DReLUBackwardSaved is the backward pass of Conv2DReLUForwardSave,
+// whose output was y: Conv2DBackwardSaved of dy masked where !(0 < y). On
+// the small-K path without an input gradient (a network's first layer) the
+// mask is applied row by row inside the weight-gradient kernel; otherwise
+// the masked gradient goes through scratch.
+func Conv2DReLUBackwardSaved(dx, dw, db, dy, y, x, cols, w []float32, g Window, cout int, setDx bool) {
+	if dx == nil && dw != nil && g.smallK(cout) {
+		convSmallKBackwardWMasked(dw, db, dy, y, x, g, cout)
+		return
+	}
+	mp := f32Scratch.get(len(dy))
+	defer f32Scratch.put(mp)
+	masked := *mp
+	ReLUBackwardSet(masked, dy, y)
+	Conv2DBackwardSaved(dx, dw, db, masked, x, cols, w, g, cout, setDx)
+}
+
 // ConvColsLen is the length of a convolution's column matrix for the whole
 // batch, which Conv2DForwardSave can keep for the backward pass; 0 when
 // the convolution has none (the direct and small-K paths).

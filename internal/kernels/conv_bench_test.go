@@ -67,3 +67,39 @@ func BenchmarkSeedConv(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkSeedConv1ReLU times the seed CNN's first layer with its ReLU,
+// fused (Conv2DReLU*) and as the two unfused steps, forward and backward.
+func BenchmarkSeedConv1ReLU(b *testing.B) {
+	c := seedConvs[0]
+	g := c.g
+	x := make([]float32, g.N*g.H*g.W*g.C)
+	w := make([]float32, g.KH*g.KW*g.C*c.cout)
+	bias, db := make([]float32, c.cout), make([]float32, c.cout)
+	y, dy, dpre := make([]float32, g.N*g.OH*g.OW*c.cout), make([]float32, g.N*g.OH*g.OW*c.cout), make([]float32, g.N*g.OH*g.OW*c.cout)
+	for i := range x {
+		x[i] = float32(i%7) - 3
+	}
+	for i := range w {
+		w[i] = float32(i%5) - 2
+	}
+	for i := range dy {
+		dy[i] = float32(i%3) - 1
+	}
+	dw := make([]float32, len(w))
+	b.Run("fused", func(b *testing.B) {
+		for b.Loop() {
+			Conv2DReLUForwardSave(y, nil, x, w, bias, g, c.cout)
+			Conv2DReLUBackwardSaved(nil, dw, db, dy, y, x, nil, w, g, c.cout, false)
+		}
+	})
+	b.Run("unfused", func(b *testing.B) {
+		pre := make([]float32, len(y))
+		for b.Loop() {
+			Conv2DForwardSave(pre, nil, x, w, bias, g, c.cout)
+			ReLUForward(y, pre)
+			ReLUBackwardSet(dpre, dy, pre)
+			Conv2DBackwardSaved(nil, dw, db, dpre, x, nil, w, g, c.cout, false)
+		}
+	})
+}
