@@ -7,7 +7,9 @@
 //
 // Alternating (and swapping which side goes first each round) makes both
 // sides share whatever else the machine is doing; the medians over rounds
-// damp the rest.
+// damp the rest. Two more columns read the rounds differently: "best", the
+// ratio of each side's best round, and "paired", the median of the rounds'
+// own ratios (each pairs two runs made close together in time).
 //
 // Peak RSS is measured with /usr/bin/time -v on a fixed-length seed-CNN
 // training run of each side (bench/cmd/cnnrun and torch_e2e.py
@@ -401,6 +403,26 @@ func stats(xs []float64) (med, lo, hi float64) {
 	return med, s[0], s[n-1]
 }
 
+// pairedRatio is the median over rounds of each round's ratio (higher:
+// g/t, else t/g), pairing the two sides' runs of the same round, which ran
+// minutes apart at most: a slow drift in the machine's other load moves
+// both values of a pair and cancels in its ratio. 0 when the sides have
+// different numbers of rounds.
+func pairedRatio(g, t []float64, higher bool) float64 {
+	if len(g) != len(t) || len(g) == 0 {
+		return 0
+	}
+	rs := make([]float64, len(g))
+	for i := range g {
+		rs[i] = t[i] / g[i]
+		if higher {
+			rs[i] = g[i] / t[i]
+		}
+	}
+	m, _, _ := stats(rs)
+	return m
+}
+
 func printTable(c config, res results) {
 	rows := slices.Clone(c.only)
 	if c.rssSteps > 0 {
@@ -409,11 +431,12 @@ func printTable(c config, res results) {
 	fmt.Printf("\n%d round(s), %d thread(s) each side; median [min, max]; ratio > 1 means resnorm is better\n", c.rounds, c.threads)
 	fmt.Printf("(throughput: resnorm/PyTorch; time and memory: PyTorch/resnorm)\n")
 	fmt.Printf("(best: the ratio of each side's best round, the least disturbed by other load)\n")
-	fmt.Printf("%-16s %-10s %28s %28s %7s %7s\n", "workload", "unit", "resnorm", "PyTorch", "ratio", "best")
+	fmt.Printf("(paired: the median of the rounds' own ratios, each round's two runs side by side)\n")
+	fmt.Printf("%-16s %-10s %28s %28s %7s %7s %7s\n", "workload", "unit", "resnorm", "PyTorch", "ratio", "best", "paired")
 	for _, w := range rows {
 		g, t := res["resnorm"][w.name], res["torch"][w.name]
 		if len(g) == 0 || len(t) == 0 {
-			fmt.Printf("%-16s %-10s %28s %28s %7s %7s\n", w.name, w.unit, cell(g), cell(t), "-", "-")
+			fmt.Printf("%-16s %-10s %28s %28s %7s %7s %7s\n", w.name, w.unit, cell(g), cell(t), "-", "-", "-")
 			continue
 		}
 		gm, glo, ghi := stats(g)
@@ -422,7 +445,11 @@ func printTable(c config, res results) {
 		if w.higher {
 			ratio, best = gm/tm, ghi/thi
 		}
-		fmt.Printf("%-16s %-10s %28s %28s %6.2fx %6.2fx\n", w.name, w.unit, cell(g), cell(t), ratio, best)
+		paired := "-"
+		if p := pairedRatio(g, t, w.higher); p > 0 {
+			paired = fmt.Sprintf("%6.2fx", p)
+		}
+		fmt.Printf("%-16s %-10s %28s %28s %6.2fx %6.2fx %7s\n", w.name, w.unit, cell(g), cell(t), ratio, best, paired)
 	}
 	var allocs []string
 	for _, w := range c.only {

@@ -48,3 +48,17 @@ func TestStats(t *testing.T) {
 		}
 	}
 }
+
+func TestPairedRatio(t *testing.T) {
+	// Round 2 ran on a loaded machine: both sides halved, its ratio holds.
+	g, tv := []float64{400, 200, 410}, []float64{200, 100, 250}
+	if got := pairedRatio(g, tv, true); got != 2 {
+		t.Errorf("throughput paired ratio = %g, want 2 (the median of 2, 2, 1.64)", got)
+	}
+	if got := pairedRatio([]float64{10, 20}, []float64{30, 40}, false); got != 2.5 {
+		t.Errorf("time paired ratio = %g, want 2.5 (the median of 3 and 2)", got)
+	}
+	if got := pairedRatio([]float64{1, 2}, []float64{1}, true); got != 0 {
+		t.Errorf("rounds that do not pair: %g, want 0", got)
+	}
+}
