@@ -297,11 +297,16 @@ func (l *SeedBlockLayer) Build(b *Builder, in [][]int) ([]int, error) {
 func (l *SeedBlockLayer) Forward(ctx *Context, in []*autograd.Var) (*autograd.Var, error) {
 	tp := ctx.Tape
 	x := in[0]
-	m, err := l.runReLU(ctx, x, "conv", "bn")
+	// The shortcut first, so that its backward runs last: the main path's
+	// input gradient (a full 3×3 scatter) then writes x's gradient and the
+	// 1×1 shortcut's adds into it, instead of the shortcut's clearing it
+	// all for a quarter of the pixels (stride 2) and the main path's
+	// reading it back.
+	sc, err := l.shortcutPath(ctx, x, "shortcut_conv", "shortcut_bn")
 	if err != nil {
 		return nil, err
 	}
-	sc, err := l.shortcutPath(ctx, x, "shortcut_conv", "shortcut_bn")
+	m, err := l.runReLU(ctx, x, "conv", "bn")
 	if err != nil {
 		return nil, err
 	}
@@ -368,15 +373,15 @@ func (l *BasicBlockLayer) Build(b *Builder, in [][]int) ([]int, error) {
 func (l *BasicBlockLayer) Forward(ctx *Context, in []*autograd.Var) (*autograd.Var, error) {
 	tp := ctx.Tape
 	x := in[0]
+	sc, err := l.shortcutPath(ctx, x, "shortcut_conv", "shortcut_bn") // first: see SeedBlockLayer.Forward
+	if err != nil {
+		return nil, err
+	}
 	m, err := l.runReLU(ctx, x, "conv1", "bn1")
 	if err != nil {
 		return nil, err
 	}
 	if m, err = l.run(ctx, m, "conv2", "bn2"); err != nil {
-		return nil, err
-	}
-	sc, err := l.shortcutPath(ctx, x, "shortcut_conv", "shortcut_bn")
-	if err != nil {
 		return nil, err
 	}
 	return addReLU(tp, m, sc), nil
