@@ -28,6 +28,9 @@ SHAPES = [
     ("576x64x1568_tA", True, False, 576, 64, 1568),
     ("1568x576x64_tB", False, True, 1568, 576, 64),
     ("1568x64x576_tB", False, True, 1568, 64, 576),
+    ("1568x64x64", False, False, 1568, 64, 64),
+    ("64x64x1568_tA", True, False, 64, 64, 1568),
+    ("1568x64x64_tB", False, True, 1568, 64, 64),
 ]
 
 

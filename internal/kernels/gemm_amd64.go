@@ -21,6 +21,22 @@ func packATrans14AVX512(dst, src *float32, lda, kb, np, panel int)
 //go:noescape
 func packA14(dst, src *float32, lda, kb int)
 
+//go:noescape
+func packRowsAVX512(dst, src *float32, lds, rows, cols, width int)
+
+// packRowsAsm sets dst[r*width + j] = src[r*lds + j] for r < rows, j <
+// cols, and zero for cols <= j < width, with the AVX-512 row copier where
+// the CPU has one (any kernel's packing may use it); false otherwise.
+func packRowsAsm(dst, src []float32, lds, rows, cols, width int) bool {
+	if !cpu.AVX512F || rows == 0 || cols == 0 || width > 32 {
+		return false
+	}
+	src = src[:(rows-1)*lds+cols] // bounds of everything read
+	dst = dst[:rows*width]
+	packRowsAVX512(&dst[0], &src[0], lds, rows, cols, width)
+	return true
+}
+
 func cpuid(eaxArg, ecxArg uint32) (eax, ebx, ecx, edx uint32)
 
 func xgetbv() (eax, edx uint32)

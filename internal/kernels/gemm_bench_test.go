@@ -10,8 +10,8 @@ import (
 // gemmBenchShapes are the GEMM shapes resnorm leans on: square, a
 // Transformer dense layer, and a 3×3 64→64 convolution as im2col (forward,
 // weight gradient with transA, input gradient with transB) at 8192 rows and
-// at the seed CNN's batch 32 (1568 rows; the last shape is the stride-1
-// input gradient taken as a convolution).
+// at the seed CNN's batch 32 (1568 rows; then the stride-1 input gradient
+// taken as a convolution, and the 1×1 shortcut convolution's three GEMMs).
 var gemmBenchShapes = []struct {
 	name           string
 	transA, transB bool
@@ -26,6 +26,9 @@ var gemmBenchShapes = []struct {
 	{"576x64x1568_tA", true, false, 576, 64, 1568},
 	{"1568x576x64_tB", false, true, 1568, 576, 64},
 	{"1568x64x576_tB", false, true, 1568, 64, 576},
+	{"1568x64x64", false, false, 1568, 64, 64},
+	{"64x64x1568_tA", true, false, 64, 64, 1568},
+	{"1568x64x64_tB", false, true, 1568, 64, 64},
 }
 
 // BenchmarkSgemm reports GFLOP/s (2mnk per call); run with -cpu 1,2 for

@@ -18,3 +18,5 @@ func packATransAsm(ar *gemmArch, a []float32, lda, i0, np, pc, kb int, dst []flo
 func packAAsm(ar *gemmArch, a []float32, lda, i0, pc, kb int, dst []float32) bool {
 	return false
 }
+
+func packRowsAsm(dst, src []float32, lds, rows, cols, width int) bool { return false }

@@ -11,6 +11,9 @@ func packA(transA bool, a []float32, lda, i0, rows, pc, kb, mr int, dst []float3
 	dst = dst[:kb*mr]
 	if transA {
 		// op(A)[i][p] = a[p*lda+i]: each step copies a contiguous run.
+		if packRowsAsm(dst, a[pc*lda+i0:], lda, kb, rows, mr) {
+			return
+		}
 		if mr == 14 && rows == 14 {
 			for p := 0; p < kb; p++ {
 				o := (pc+p)*lda + i0
@@ -48,6 +51,9 @@ func packA(transA bool, a []float32, lda, i0, rows, pc, kb, mr int, dst []float3
 func packB(transB bool, b []float32, ldb, pc, kb, j0, cols, nr int, dst []float32) {
 	dst = dst[:kb*nr]
 	if !transB {
+		if packRowsAsm(dst, b[pc*ldb+j0:], ldb, kb, cols, nr) {
+			return
+		}
 		if cols == nr && nr == 32 {
 			for p := 0; p < kb; p++ {
 				o := (pc+p)*ldb + j0
