@@ -1,5 +1,7 @@
 package kernels
 
+import "sync"
+
 // 2-D convolution over NHWC inputs with HWIO kernels, as im2col + GEMM.
 // Forward and backward sit side by side; the batch is processed in chunks
 // so the im2col buffer stays bounded. A direct (no im2col) path is taken
@@ -448,14 +450,56 @@ func convDxAsConv(dx, dy, w []float32, g Window, cout int, set bool) {
 	if set {
 		beta = 0
 	}
-	chunk := t.convChunk()
-	buf := f32Scratch.get(chunk * t.OH * t.OW * K) // Im2col writes all it is read at
-	defer f32Scratch.put(buf)
-	cols := *buf
-	for n0 := 0; n0 < g.N; n0 += chunk {
-		n1 := min(n0+chunk, g.N)
-		Im2col(cols, dy, t, n0, n1)
-		Sgemm(false, true, (n1-n0)*g.H*g.W, g.C, K, 1, cols, K, wt, K, beta, dx[n0*g.H*g.W*g.C:], g.C)
+	src := convRowsPool.Get().(*convRows)
+	src.x, src.g = dy, t
+	SgemmRows(src, true, g.N*g.H*g.W, g.C, K, 1, wt, K, beta, dx, g.C)
+	src.x = nil
+	convRowsPool.Put(src)
+}
+
+// convRows serves the column matrix of a convolution over x (Im2col's
+// layout, whole batch) to SgemmRows a block of rows at a time, so it is
+// never written out: each thread writes the rows of its chunk into a
+// buffer that stays in cache and the GEMM reads them there.
+type convRows struct {
+	x []float32
+	g Window
+}
+
+var convRowsPool = sync.Pool{New: func() any { return new(convRows) }}
+
+// Rows writes column-matrix rows [i0, i0+rows), columns [pc, pc+kb), into
+// dst with row stride lds: per kernel row, the part of the window inside
+// the input is one contiguous run of x, the rest zeros.
+func (s *convRows) Rows(dst []float32, lds, i0, rows, pc, kb int) {
+	g, x := s.g, s.x
+	C, KWC := g.C, g.KW*g.C
+	per := g.OH * g.OW
+	for r := range rows {
+		m := i0 + r
+		n, rem := m/per, m%per
+		oh, ow := rem/g.OW, rem%g.OW
+		d := dst[r*lds : r*lds+kb]
+		ih0 := oh*g.SH - g.PadTop
+		iw0, a, b := g.kwSpan(ow)
+		for k := pc; k < pc+kb; {
+			kh := k / KWC
+			end := min(pc+kb, (kh+1)*KWC)
+			ih := ih0 + kh
+			// Inside the input: columns [lo, hi) of this kernel row.
+			lo, hi := kh*KWC+a*C, kh*KWC+b*C
+			v0, v1 := max(k, lo), min(end, hi)
+			if ih < 0 || ih >= g.H || v0 >= v1 {
+				clear(d[k-pc : end-pc])
+				k = end
+				continue
+			}
+			clear(d[k-pc : v0-pc])
+			o := (n*g.H+ih)*g.W*C + iw0*C + v0 - kh*KWC // iw0 + kw >= 0 for kw >= a
+			copyRun(d[v0-pc:v1-pc], x[o:o+v1-v0])
+			clear(d[v1-pc : end-pc])
+			k = end
+		}
 	}
 }
 

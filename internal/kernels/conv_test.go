@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"runtime"
+	"slices"
 	"testing"
 )
 
@@ -380,6 +381,38 @@ func TestConvBackwardSetDx(t *testing.T) {
 		for j := range want {
 			if got[j] != want[j] {
 				t.Fatalf("geom %d: set dx[%d] = %g, accumulated into zeros %g", i, j, got[j], want[j])
+			}
+		}
+	}
+}
+
+// TestConvRowsMatchesIm2col: every block of rows and columns convRows
+// serves equals that part of Im2col's matrix, padding included.
+func TestConvRowsMatchesIm2col(t *testing.T) {
+	geoms := append(slices.Clone(convGeoms),
+		Window{N: 2, H: 7, W: 7, C: 5, KH: 3, KW: 3, SH: 2, SW: 2, PadTop: 1, PadLeft: 1, OH: 4, OW: 4},
+		Window{N: 1, H: 3, W: 4, C: 2, KH: 5, KW: 5, SH: 1, SW: 1, PadTop: 2, PadLeft: 2, OH: 3, OW: 4},
+		Window{N: 2, H: 4, W: 4, C: 3, KH: 2, KW: 2, SH: 1, SW: 1, PadTop: -1, PadLeft: 0, OH: 4, OW: 3},
+	)
+	r := rand.New(rand.NewPCG(31, 32))
+	for i, g := range geoms {
+		K := g.KH * g.KW * g.C
+		M := g.N * g.OH * g.OW
+		x := randSlice(r, g.N*g.H*g.W*g.C)
+		cols := make([]float32, M*K)
+		Im2col(cols, x, g, 0, g.N)
+		src := &convRows{x: x, g: g}
+		for _, blk := range [][4]int{{0, M, 0, K}, {1, M - 1, 1, K - 2}, {M / 2, 1, K / 3, K / 2}} {
+			i0, rows, pc, kb := blk[0], blk[1], blk[2], blk[3]
+			lds := kb + 3
+			dst := randSlice(r, rows*lds)
+			src.Rows(dst, lds, i0, rows, pc, kb)
+			for rr := range rows {
+				for p := range kb {
+					if got, want := dst[rr*lds+p], cols[(i0+rr)*K+pc+p]; got != want {
+						t.Fatalf("geom %d block %v: row %d col %d = %g, want %g", i, blk, i0+rr, pc+p, got, want)
+					}
+				}
 			}
 		}
 	}

@@ -155,6 +155,8 @@ type gemmCall struct {
 	a, b, c              []float32
 	lda, ldb, ldc        int
 	directA              bool
+	src                  RowSource // A's rows come from here (SgemmRows); nil: from a
+	lds                  int       // row stride of src's rows in the work buffer
 	kc                   int // depth of the K blocks (the last may be shorter)
 	chunkPanels, mChunks int // row chunks: chunkPanels panels of MR rows
 	chunkQ, nq           int // column chunks of a block: chunkQ panels of NR
@@ -179,7 +181,43 @@ type kblock struct {
 	beta   float32
 }
 
+// RowSource is a matrix that is never stored whole, for SgemmRows: Rows
+// writes its rows [i0, i0+rows) restricted to columns [pc, pc+kb) into
+// dst, row-major with row stride lds (dst[r*lds + p] = A[i0+r][pc+p]).
+// It is called from several goroutines at once, on disjoint rows.
+type RowSource interface {
+	Rows(dst []float32, lds, i0, rows, pc, kb int)
+}
+
+// SgemmRows is Sgemm with op(A) (m×k) supplied by src a block of rows at a
+// time: each thread has src write the rows of its chunk, one K block at a
+// time, into a buffer that stays in cache, and the micro-kernel reads
+// them from there. A convolution's column matrix is used this way without
+// ever being written out. The summation order is Sgemm's, so results do
+// not depend on GOMAXPROCS.
+func SgemmRows(src RowSource, transB bool, m, n, k int, alpha float32, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	if m == 0 || n == 0 {
+		return
+	}
+	br, bc := k, n
+	if transB {
+		br, bc = n, k
+	}
+	checkMatrix("B", br, bc, b, ldb)
+	checkMatrix("C", m, n, c, ldc)
+	if k == 0 || alpha == 0 {
+		sgemmScale(m, n, beta, c, ldc)
+		return
+	}
+	sgemmRun(gemmFor(m, n), src, false, transB, m, n, k, alpha, nil, 0, b, ldb, beta, c, ldc)
+}
+
 func sgemmBlocked(ar *gemmArch, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	sgemmRun(ar, nil, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// sgemmRun is the blocked SGEMM of A, or of src's rows when src != nil.
+func sgemmRun(ar *gemmArch, src RowSource, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	mr, nr := ar.mr, ar.nr
 	g := gemmCallPool.Get().(*gemmCall)
 	defer gemmCallPool.Put(g)
@@ -187,15 +225,21 @@ func sgemmBlocked(ar *gemmArch, transA, transB bool, m, n, k int, alpha float32,
 		g.packBFn, g.tasksFn = g.packBPanels, g.runTasks
 	}
 	g.ar, g.transA, g.transB, g.m, g.n, g.k, g.alpha, g.beta = ar, transA, transB, m, n, k, alpha, beta
-	g.a, g.b, g.c, g.lda, g.ldb, g.ldc = a, b, c, lda, ldb, ldc
-	defer func() { g.a, g.b, g.c, g.bp = nil, nil, nil, nil }() // do not pin the caller's slices
+	g.a, g.b, g.c, g.lda, g.ldb, g.ldc, g.src = a, b, c, lda, ldb, ldc, src
+	defer func() { g.a, g.b, g.c, g.bp, g.src = nil, nil, nil, nil, nil }() // do not pin the caller's data
 	// A is read in place when that beats packing: always for narrow C (few
 	// B panels reuse each A panel), and untransposed A unless its rows are
 	// a multiple of 2 KiB apart (they would collide in the L1 sets).
-	g.directA = m >= mr && (n <= gemmDirectN || !transA && lda%512 != 0)
+	g.directA = src == nil && m >= mr && (n <= gemmDirectN || !transA && lda%512 != 0)
 
 	nkb := ceilDiv(k, gemmKC)
 	g.kc = ceilDiv(k, nkb) // equal K blocks, a function of k only
+	// src's rows go into the work buffer lds apart: kc, unless that is a
+	// multiple of 2 KiB (the rows would collide in the L1 sets).
+	g.lds = g.kc
+	if g.lds%512 == 0 {
+		g.lds += 16
+	}
 	// B is packed for all of K at once, so threads never wait for each
 	// other inside the K loop; the column block is bounded in memory.
 	nc := min(roundUp(n, nr), max(nr, gemmBPackMax/k/nr*nr))
@@ -271,7 +315,7 @@ func (g *gemmCall) packBPanels(lo, hi int) {
 func (g *gemmCall) runTasks(lo, hi int) {
 	mr := g.ar.mr
 	nPanels := g.nbPad / g.ar.nr
-	w := getWork(g.chunkPanels * mr * g.kc)
+	w := getWork(g.chunkPanels * mr * max(g.kc, g.lds))
 	for t := lo; t < hi; t++ {
 		im, jq := t/g.nq, t%g.nq
 		i0 := im * g.chunkPanels * mr
@@ -298,7 +342,19 @@ func (g *gemmCall) runTasks(lo, hi int) {
 func (g *gemmCall) runBlock(w *gemmWork, blk *kblock, i0, i1, q0, q1 int) {
 	mr := g.ar.mr
 	np := ceilDiv(i1-i0, mr)
-	if g.directA {
+	if g.src != nil {
+		// Each panel's rows, row-major; a ragged last panel's missing
+		// rows are zero (the kernel computes all MR).
+		for ip := 0; ip < np; ip++ {
+			i := i0 + ip*mr
+			rows := min(mr, i1-i)
+			d := w.a[ip*mr*g.lds : (ip+1)*mr*g.lds]
+			g.src.Rows(d, g.lds, i, rows, blk.pc, blk.kb)
+			for r := rows; r < mr; r++ {
+				clear(d[r*g.lds : r*g.lds+blk.kb])
+			}
+		}
+	} else if g.directA {
 		// Full panels are read in place; only a ragged last panel is
 		// copied (zero-padded) so the kernel never reads past A.
 		if rows := (i1 - i0) % mr; rows != 0 {
@@ -343,6 +399,8 @@ func (g *gemmCall) panelA(w *gemmWork, blk *kblock, i0, i1, ip int) (as []float3
 	i = i0 + ip*mr
 	rows = min(mr, i1-i)
 	switch {
+	case g.src != nil:
+		return w.a[ip*mr*g.lds:], g.lds, 1, i, rows
 	case !g.directA:
 		return w.a[ip*mr*blk.kb:], 1, mr, i, rows
 	case rows < mr:

@@ -164,6 +164,9 @@ func TestSgemmKernels(t *testing.T) {
 							g.check(t, fmt.Sprintf("%s blocking %v %s", ar.name, bl, name), alpha, beta, func(c []float32) {
 								sgemmBlocked(ar, g.transA, g.transB, g.m, g.n, g.k, alpha, g.a, g.lda, g.b, g.ldb, beta, c, g.ldc)
 							})
+							g.check(t, fmt.Sprintf("%s rows blocking %v %s", ar.name, bl, name), alpha, beta, func(c []float32) {
+								sgemmRun(ar, matrixRows{g.a, g.lda, g.transA}, false, g.transB, g.m, g.n, g.k, alpha, nil, 0, g.b, g.ldb, beta, c, g.ldc)
+							})
 						})
 					}
 				}
@@ -359,6 +362,57 @@ func TestSgemmRandomBlocking(t *testing.T) {
 					sgemmBlocked(ar, g.transA, g.transB, g.m, g.n, g.k, 1.25, g.a, g.lda, g.b, g.ldb, beta, c, g.ldc)
 				})
 			})
+		}
+	}
+}
+
+// matrixRows is a stored op(A) served as a RowSource, to test SgemmRows.
+type matrixRows struct {
+	a      []float32
+	lda    int
+	transA bool
+}
+
+func (s matrixRows) Rows(dst []float32, lds, i0, rows, pc, kb int) {
+	for r := range rows {
+		for p := range kb {
+			if s.transA {
+				dst[r*lds+p] = s.a[(pc+p)*s.lda+i0+r]
+			} else {
+				dst[r*lds+p] = s.a[(i0+r)*s.lda+pc+p]
+			}
+		}
+	}
+}
+
+// TestSgemmRows checks the exported entry point, including K blocks of
+// 512 (whose rows are padded apart in the work buffer) and GOMAXPROCS
+// independence.
+func TestSgemmRows(t *testing.T) {
+	rng := tensor.NewRNG(7)
+	for _, s := range [][3]int{{1, 1, 1}, {30, 50, 1024}, {100, 64, 576}} {
+		g := newGemmCase(rng, false, true, s[0], s[1], s[2])
+		withBlocking(512, 504, 1<<21, 128, func() {
+			g.check(t, fmt.Sprint("SgemmRows ", s), 1, 0.5, func(c []float32) {
+				SgemmRows(matrixRows{g.a, g.lda, false}, true, g.m, g.n, g.k, 1, g.b, g.ldb, 0.5, c, g.ldc)
+			})
+		})
+		var first []float32
+		for _, procs := range []int{1, 2, 3} {
+			func() {
+				defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+				c := make([]float32, g.m*g.ldc)
+				SgemmRows(matrixRows{g.a, g.lda, false}, true, g.m, g.n, g.k, 1, g.b, g.ldb, 0, c, g.ldc)
+				if first == nil {
+					first = c
+					return
+				}
+				for i := range c {
+					if c[i] != first[i] {
+						t.Fatalf("%v: C[%d] = %g with GOMAXPROCS %d, %g with 1", s, i, c[i], procs, first[i])
+					}
+				}
+			}()
 		}
 	}
 }
