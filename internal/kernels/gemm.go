@@ -157,9 +157,9 @@ type gemmCall struct {
 	directA              bool
 	src                  RowSource // A's rows come from here (SgemmRows); nil: from a
 	lds                  int       // row stride of src's rows in the work buffer
-	kc                   int // depth of the K blocks (the last may be shorter)
-	chunkPanels, mChunks int // row chunks: chunkPanels panels of MR rows
-	chunkQ, nq           int // column chunks of a block: chunkQ panels of NR
+	kc                   int       // depth of the K blocks (the last may be shorter)
+	chunkPanels, mChunks int       // row chunks: chunkPanels panels of MR rows
+	chunkQ, nq           int       // column chunks of a block: chunkQ panels of NR
 	// current column block [jc, jc+nb), nbPad = nb rounded up to NR
 	jc, nb, nbPad int
 	// bp is B packed for the column block and rows [ks0, ks1) of K: the K
