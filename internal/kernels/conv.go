@@ -381,6 +381,10 @@ func Conv2DBackwardSaved(dx, dw, db, dy, x, cols, w []float32, g Window, cout in
 		convDxAsConv(dx, dy, w, g, cout, setDx)
 		dx = nil
 	}
+	if dx != nil && g.dxSubpixel() {
+		convDxSubpixel(dx, dy, w, g, cout, setDx)
+		dx = nil
+	}
 	chunk := g.convChunk()
 	if cols != nil && dw != nil { // one GEMM over the whole batch
 		Sgemm(true, false, K, cout, g.N*g.OH*g.OW, 1, cols, K, dy, cout, 1, dw, cout)
@@ -455,6 +459,108 @@ func convDxAsConv(dx, dy, w []float32, g Window, cout int, set bool) {
 	SgemmRows(src, true, g.N*g.H*g.W, g.C, K, 1, wt, K, beta, dx, g.C)
 	src.x = nil
 	convRowsPool.Put(src)
+}
+
+// dxSubpixel reports whether the input gradient of a strided convolution
+// is taken as SH·SW stride-1 convolutions of dy, one per class of input
+// pixels (ih mod SH, iw mod SW), instead of a GEMM writing the whole
+// column-matrix gradient (KH·KW values per output pixel and channel) and
+// col2im scatter-adding it back.
+func (g Window) dxSubpixel() bool { return (g.SH > 1 || g.SW > 1) && !g.direct() }
+
+// subpixelAxis describes one class of input positions along an axis of a
+// convolution with kernel k, stride s and padding pad before the input of
+// size in: positions p, p+s, p+2s, … (count of them), which receive
+// gradient from the kernel taps k0, k0+s, … (taps of them) at output
+// positions i+d−t for the i-th position of the class and its t-th tap.
+type subpixelAxis struct{ count, k0, taps, d int }
+
+func subpixel(p, in, k, s, pad int) subpixelAxis {
+	var a subpixelAxis
+	if p < in {
+		a.count = (in - p + s - 1) / s
+	}
+	a.k0 = ((p+pad)%s + s) % s
+	if a.k0 < k {
+		a.taps = (k - a.k0 + s - 1) / s
+	}
+	a.d = (p + pad - a.k0) / s
+	return a
+}
+
+// convDxSubpixel accumulates (with set, writes) dx for a strided
+// convolution, class by class: the input pixels (ph + SH·i, pw + SW·j)
+// get the stride-1 convolution of dy with the class's taps of the flipped
+// kernel, kh = kh0 + SH·(Th−1−t), taken with SgemmRows (dy's column matrix
+// is never written out) into scratch and then scattered into dx. A class
+// no tap reaches gets zero.
+func convDxSubpixel(dx, dy, w []float32, g Window, cout int, set bool) {
+	for ph := range g.SH {
+		for pw := range g.SW {
+			ah := subpixel(ph, g.H, g.KH, g.SH, g.PadTop)
+			aw := subpixel(pw, g.W, g.KW, g.SW, g.PadLeft)
+			if ah.count == 0 || aw.count == 0 {
+				continue
+			}
+			if ah.taps == 0 || aw.taps == 0 {
+				if set {
+					scatterClass(dx, nil, g, ph, pw, ah.count, aw.count, true)
+				}
+				continue
+			}
+			// The class's kernel, transposed for the GEMM (as convDxAsConv
+			// keeps it): wc[ci, (th·Tw + tw)·cout + co] = w[kh, kw, ci, co].
+			K := ah.taps * aw.taps * cout
+			wp := f32Scratch.get(g.C * K)
+			wc := *wp
+			for th := range ah.taps {
+				kh := ah.k0 + g.SH*(ah.taps-1-th)
+				for tw := range aw.taps {
+					kw := aw.k0 + g.SW*(aw.taps-1-tw)
+					src := w[(kh*g.KW+kw)*g.C*cout:][:g.C*cout]
+					for ci := range g.C {
+						copy(wc[ci*K+(th*aw.taps+tw)*cout:][:cout], src[ci*cout:][:cout])
+					}
+				}
+			}
+			sub := Window{N: g.N, H: g.OH, W: g.OW, C: cout, KH: ah.taps, KW: aw.taps, SH: 1, SW: 1,
+				PadTop: ah.taps - 1 - ah.d, PadLeft: aw.taps - 1 - aw.d, OH: ah.count, OW: aw.count}
+			rows := g.N * ah.count * aw.count
+			op := f32Scratch.get(rows * g.C) // the beta = 0 GEMM writes all of it
+			src := convRowsPool.Get().(*convRows)
+			src.x, src.g = dy, sub
+			SgemmRows(src, true, rows, g.C, K, 1, wc, K, 0, *op, g.C)
+			src.x = nil
+			convRowsPool.Put(src)
+			scatterClass(dx, *op, g, ph, pw, ah.count, aw.count, set)
+			f32Scratch.put(op)
+			f32Scratch.put(wp)
+		}
+	}
+}
+
+// scatterClass writes (set) or adds the class's gradient out [N, hc, wc,
+// C] into the input pixels (ph + SH·i, pw + SW·j) of dx; out == nil writes
+// zeros (set only).
+func scatterClass(dx, out []float32, g Window, ph, pw, hc, wc int, set bool) {
+	C := g.C
+	ParallelFor(g.N*hc, Grain(wc*C, 1<<14), func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			n, i := r/hc, r%hc
+			row := dx[(n*g.H+ph+g.SH*i)*g.W*C:]
+			for j := range wc {
+				d := row[(pw+g.SW*j)*C:][:C]
+				switch {
+				case out == nil:
+					clear(d)
+				case set:
+					copy(d, out[(r*wc+j)*C:][:C])
+				default:
+					vAddTo(d, out[(r*wc+j)*C:][:C])
+				}
+			}
+		}
+	})
 }
 
 // convRows serves the column matrix of a convolution over x (Im2col's

@@ -417,3 +417,49 @@ func TestConvRowsMatchesIm2col(t *testing.T) {
 		}
 	}
 }
+
+// TestConvDxSubpixel: the class-by-class input gradient of strided
+// convolutions equals the column-matrix gradient scattered by Col2im, on
+// strides 2 and 3, kernels smaller than the stride (classes no tap
+// reaches), SAME and VALID padding and odd sizes.
+func TestConvDxSubpixel(t *testing.T) {
+	geoms := []Window{
+		{N: 2, H: 14, W: 14, C: 8, KH: 3, KW: 3, SH: 2, SW: 2, OH: 7, OW: 7},                         // the seed block, SAME on even
+		{N: 1, H: 7, W: 7, C: 3, KH: 3, KW: 3, SH: 2, SW: 2, PadTop: 1, PadLeft: 1, OH: 4, OW: 4},    // SAME on odd
+		{N: 2, H: 9, W: 8, C: 2, KH: 1, KW: 1, SH: 2, SW: 2, OH: 5, OW: 4},                           // 1×1 shortcut
+		{N: 1, H: 10, W: 11, C: 3, KH: 2, KW: 4, SH: 3, SW: 2, PadTop: 0, PadLeft: 1, OH: 3, OW: 5},  // mixed
+		{N: 2, H: 8, W: 7, C: 2, KH: 5, KW: 3, SH: 3, SW: 3, PadTop: 2, PadLeft: 1, OH: 3, OW: 3},    // stride 3
+		{N: 1, H: 6, W: 6, C: 4, KH: 2, KW: 2, SH: 2, SW: 1, PadTop: 0, PadLeft: 0, OH: 3, OW: 5},    // one strided axis
+		{N: 1, H: 12, W: 12, C: 16, KH: 3, KW: 3, SH: 4, SW: 4, PadTop: 1, PadLeft: 1, OH: 3, OW: 3}, // kernel < stride
+	}
+	r := rand.New(rand.NewPCG(41, 42))
+	for i, g := range geoms {
+		if !g.dxSubpixel() {
+			t.Fatalf("geom %d: not on the sub-pixel path", i)
+		}
+		for _, cout := range []int{5, 32} {
+			K := g.KH * g.KW * g.C
+			w := randSlice(r, K*cout)
+			dy := randSlice(r, g.N*g.OH*g.OW*cout)
+			dx0 := randSlice(r, g.N*g.H*g.W*g.C)
+			dcols := make([]float32, g.N*g.OH*g.OW*K)
+			sgemmRef(false, true, g.N*g.OH*g.OW, K, cout, 1, dy, cout, w, cout, 0, dcols, K)
+			want := slices.Clone(dx0)
+			Col2im(want, dcols, g, 0, g.N)
+			wantSet := make([]float32, len(dx0))
+			Col2im(wantSet, dcols, g, 0, g.N)
+			got := slices.Clone(dx0)
+			convDxSubpixel(got, dy, w, g, cout, false)
+			gotSet := randSlice(r, len(dx0)) // garbage to overwrite
+			convDxSubpixel(gotSet, dy, w, g, cout, true)
+			for j := range want {
+				if d := math.Abs(float64(got[j] - want[j])); d > 1e-4*(1+math.Abs(float64(want[j]))) {
+					t.Fatalf("geom %d cout %d: dx[%d] = %g, want %g", i, cout, j, got[j], want[j])
+				}
+				if d := math.Abs(float64(gotSet[j] - wantSet[j])); d > 1e-4*(1+math.Abs(float64(wantSet[j]))) {
+					t.Fatalf("geom %d cout %d: set dx[%d] = %g, want %g", i, cout, j, gotSet[j], wantSet[j])
+				}
+			}
+		}
+	}
+}
