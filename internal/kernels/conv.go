@@ -307,8 +307,8 @@ func Conv2DForward(y, x, w, b []float32, g Window, cout int) {
 // Conv2DForwardSave is Conv2DForward that also leaves the column matrix of
 // the whole batch in cols (length ConvColsLen(g, cout)), so that
 // Conv2DBackwardSaved need not build it again. With cols nil (or a
-// convolution without a column matrix) it keeps nothing and builds the
-// columns in bounded chunks of scratch.
+// convolution without a column matrix) it keeps nothing, and the GEMM
+// takes the columns a block of rows at a time (SgemmRows).
 func Conv2DForwardSave(y, cols, x, w, b []float32, g Window, cout int) {
 	if g.smallK(cout) {
 		convSmallKForward(y, x, w, b, g, cout, false)
@@ -324,19 +324,16 @@ func Conv2DForwardSave(y, cols, x, w, b []float32, g Window, cout int) {
 		Sgemm(false, false, g.N*g.H*g.W, cout, g.C, 1, x, g.C, w, cout, beta, y, cout)
 		return
 	}
-	chunk := g.N
-	if cols == nil {
-		chunk = g.convChunk()
-		buf := f32Scratch.get(chunk * g.OH * g.OW * K) // Im2col writes every element it is read at
-		defer f32Scratch.put(buf)
-		cols = *buf
+	if cols == nil { // nothing to keep: the column matrix is never written out
+		src := convRowsPool.Get().(*convRows)
+		src.x, src.g = x, g
+		SgemmRows(src, false, g.N*g.OH*g.OW, cout, K, 1, w, cout, beta, y, cout)
+		src.x = nil
+		convRowsPool.Put(src)
+		return
 	}
-	for n0 := 0; n0 < g.N; n0 += chunk {
-		n1 := min(n0+chunk, g.N)
-		rows := (n1 - n0) * g.OH * g.OW
-		Im2col(cols, x, g, n0, n1)
-		Sgemm(false, false, rows, cout, K, 1, cols, K, w, cout, beta, y[n0*g.OH*g.OW*cout:], cout)
-	}
+	Im2col(cols, x, g, 0, g.N)
+	Sgemm(false, false, g.N*g.OH*g.OW, cout, K, 1, cols, K, w, cout, beta, y, cout)
 }
 
 // Conv2DBackward accumulates the gradients of Conv2DForward given dy
