@@ -2,12 +2,17 @@ package kernels
 
 import "sync"
 
-// 2-D convolution over NHWC inputs with HWIO kernels, as im2col + GEMM.
-// Forward and backward sit side by side; the batch is processed in chunks
-// so the im2col buffer stays bounded. A direct (no im2col) path is taken
-// for 1×1 stride-1 unpadded kernels, where the input already is the column
-// matrix. Choosing padding (VALID/SAME) is the caller's business: a Window
-// carries the resolved pads and output size.
+// 2-D convolution over NHWC inputs with HWIO kernels, as GEMMs over the
+// column matrix (im2col). Forward and backward sit side by side. The
+// column matrix is written out only where it is kept: a training forward
+// saves it for the weight gradient; everywhere else the GEMM takes it a
+// block of rows at a time (SgemmRows, convRows). Input gradients are
+// convolutions of dy: with the flipped kernel for stride 1, and one per
+// class of input pixels for larger strides (sub-pixel). A direct path is
+// taken for 1×1 stride-1 unpadded kernels, where the input already is the
+// column matrix, and a small-K path for a first layer's few channels.
+// Choosing padding (VALID/SAME) is the caller's business: a Window carries
+// the resolved pads and output size.
 
 // Window is the geometry of a 2-D sliding window over an NHWC input
 // [N,H,W,C]: kernel KH×KW, strides SH,SW, PadTop/PadLeft zero (or, for
