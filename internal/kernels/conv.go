@@ -343,8 +343,9 @@ func Conv2DForwardSave(y, cols, x, w, b []float32, g Window, cout int) {
 
 // Conv2DBackward accumulates the gradients of Conv2DForward given dy
 // [N,OH,OW,Cout]: dx [N,H,W,C], dw [KH,KW,C,Cout], db [Cout]; a nil
-// gradient slice is skipped. dW = colsᵀ·dY and dCols = dY·Wᵀ (then col2im)
-// per batch chunk, recomputing the columns rather than keeping them.
+// gradient slice is skipped. dW = colsᵀ·dY per batch chunk, recomputing
+// the columns rather than keeping them; dx as a convolution of dy (see
+// Conv2DBackwardSaved).
 func Conv2DBackward(dx, dw, db, dy, x, w []float32, g Window, cout int) {
 	Conv2DBackwardSaved(dx, dw, db, dy, x, nil, w, g, cout, false)
 }
@@ -360,7 +361,7 @@ func Conv2DBackwardSaved(dx, dw, db, dy, x, cols, w []float32, g Window, cout in
 	}
 	if dw != nil && g.smallK(cout) {
 		convSmallKBackwardW(dw, dy, x, g, cout)
-		dw = nil // the input gradient, if wanted, takes the im2col path
+		dw = nil // the input gradient, if wanted, takes one of the paths below
 	}
 	if dx == nil && dw == nil {
 		return
@@ -387,7 +388,6 @@ func Conv2DBackwardSaved(dx, dw, db, dy, x, cols, w []float32, g Window, cout in
 		convDxSubpixel(dx, dy, w, g, cout, setDx)
 		dx = nil
 	}
-	chunk := g.convChunk()
 	if cols != nil && dw != nil { // one GEMM over the whole batch
 		Sgemm(true, false, K, cout, g.N*g.OH*g.OW, 1, cols, K, dy, cout, 1, dw, cout)
 		dw = nil
@@ -395,8 +395,12 @@ func Conv2DBackwardSaved(dx, dw, db, dy, x, cols, w []float32, g Window, cout in
 	if dx == nil && dw == nil {
 		return
 	}
+	// What is left goes through the column matrix in batch chunks: the
+	// weight gradient without saved columns, and the input gradient of a
+	// stride-1 convolution padded by the kernel's size or more (col2im).
 	// Im2col and the beta = 0 GEMM overwrite the rows they fill before any
 	// read, so the scratch needs no clearing.
+	chunk := g.convChunk()
 	buf := f32Scratch.get(chunk * g.OH * g.OW * K)
 	defer f32Scratch.put(buf)
 	work := *buf
