@@ -298,10 +298,10 @@ func (l *SeedBlockLayer) Forward(ctx *Context, in []*autograd.Var) (*autograd.Va
 	tp := ctx.Tape
 	x := in[0]
 	// The shortcut first, so that its backward runs last: the main path's
-	// input gradient (a full 3×3 scatter) then writes x's gradient and the
-	// 1×1 shortcut's adds into it, instead of the shortcut's clearing it
-	// all for a quarter of the pixels (stride 2) and the main path's
-	// reading it back.
+	// input gradient, which covers every pixel, then writes x's gradient
+	// and the 1×1 shortcut's adds into it, instead of the shortcut's
+	// clearing it all for a quarter of the pixels (stride 2) and the main
+	// path's reading it back.
 	sc, err := l.shortcutPath(ctx, x, "shortcut_conv", "shortcut_bn")
 	if err != nil {
 		return nil, err
