@@ -193,7 +193,13 @@ func (tp *Tape) LayerNorm(x, gamma, beta *Var, k int, eps float32) *Var {
 	mean, rstd := tp.alloc(R), tp.alloc(R)
 	kernels.LayerNormForward(out.Value.Data, mean, rstd, x.Value.Data, valuesOf(gamma), valuesOf(beta), R, D, eps)
 	tp.record(op, out, presentVars(x, gamma, beta), func() {
-		kernels.LayerNormBackward(grad(x), grad(gamma), grad(beta), out.Grad.Data, x.Value.Data, mean, rstd, valuesOf(gamma), R, D)
+		// x cannot share a buffer with gamma or beta (the kernel reads
+		// gamma while it writes dx) unless x is one of them: then add.
+		dx, fresh := gradForWrite(x)
+		if x == gamma || x == beta {
+			dx, fresh = grad(x), false
+		}
+		kernels.LayerNormBackward(dx, grad(gamma), grad(beta), out.Grad.Data, x.Value.Data, mean, rstd, valuesOf(gamma), R, D, fresh)
 	})
 	return out
 }
@@ -207,7 +213,11 @@ func (tp *Tape) RMSNorm(x, gamma *Var, k int, eps float32) *Var {
 	rstd := tp.alloc(R)
 	kernels.RMSNormForward(out.Value.Data, rstd, x.Value.Data, valuesOf(gamma), R, D, eps)
 	tp.record(op, out, presentVars(x, gamma), func() {
-		kernels.RMSNormBackward(grad(x), grad(gamma), out.Grad.Data, x.Value.Data, rstd, valuesOf(gamma), R, D)
+		dx, fresh := gradForWrite(x)
+		if x == gamma {
+			dx, fresh = grad(x), false
+		}
+		kernels.RMSNormBackward(dx, grad(gamma), out.Grad.Data, x.Value.Data, rstd, valuesOf(gamma), R, D, fresh)
 	})
 	return out
 }

@@ -253,9 +253,11 @@ func LayerNormForward(y, mean, rstd, x, gamma, beta []float32, R, D int, eps flo
 }
 
 // LayerNormBackward accumulates dx [R, D], dgamma and dbeta [D] given dy:
-// with dx̂ = dy·gamma, dx = rstd·(dx̂ − mean(dx̂) − x̂·mean(dx̂·x̂)).
-func LayerNormBackward(dx, dgamma, dbeta, dy, x, mean, rstd, gamma []float32, R, D int) {
-	normBackward(dx, dgamma, dbeta, dy, x, mean, rstd, gamma, R, D)
+// with dx̂ = dy·gamma, dx = rstd·(dx̂ − mean(dx̂) − x̂·mean(dx̂·x̂)). With
+// setDx it writes dx instead, reading nothing of it (a fresh gradient needs
+// no zeroing).
+func LayerNormBackward(dx, dgamma, dbeta, dy, x, mean, rstd, gamma []float32, R, D int, setDx bool) {
+	normBackward(dx, dgamma, dbeta, dy, x, mean, rstd, gamma, R, D, setDx)
 }
 
 // RMSNormForward writes y = x·rstd·gamma for each row of x [R, D], with
@@ -277,9 +279,10 @@ func RMSNormForward(y, rstd, x, gamma []float32, R, D int, eps float32) {
 }
 
 // RMSNormBackward accumulates dx [R, D] and dgamma [D] given dy: with
-// x̂ = x·rstd and dx̂ = dy·gamma, dx = rstd·(dx̂ − x̂·mean(dx̂·x̂)).
-func RMSNormBackward(dx, dgamma, dy, x, rstd, gamma []float32, R, D int) {
-	normBackward(dx, dgamma, nil, dy, x, nil, rstd, gamma, R, D)
+// x̂ = x·rstd and dx̂ = dy·gamma, dx = rstd·(dx̂ − x̂·mean(dx̂·x̂)); with
+// setDx it writes dx.
+func RMSNormBackward(dx, dgamma, dy, x, rstd, gamma []float32, R, D int, setDx bool) {
+	normBackward(dx, dgamma, nil, dy, x, nil, rstd, gamma, R, D, setDx)
 }
 
 // maxNormChunks caps the chunks of normBackward (so its per-chunk
@@ -292,7 +295,7 @@ const maxNormChunks = 64
 // writes dx; the row stays in L1, so dy, x and dx cross memory once.
 // Parameter gradients are summed over rows in fixed chunks, combined in
 // chunk order.
-func normBackward(dx, dgamma, dbeta, dy, x, mean, rstd, gamma []float32, R, D int) {
+func normBackward(dx, dgamma, dbeta, dy, x, mean, rstd, gamma []float32, R, D int, setDx bool) {
 	if D == 0 || R == 0 || (dx == nil && dgamma == nil && dbeta == nil) {
 		return
 	}
@@ -319,7 +322,7 @@ func normBackward(dx, dgamma, dbeta, dy, x, mean, rstd, gamma []float32, R, D in
 			if mean == nil {
 				sd = 0
 			}
-			vNormBwdDx(dx[r*D:r*D+D], dyr, xr, g, m, rs, sd*invD, sdx*invD)
+			vNormBwdDx(dx[r*D:r*D+D], dyr, xr, g, m, rs, sd*invD, sdx*invD, setDx)
 		}
 	})
 	for k := 0; k < chunks; k++ {

@@ -56,12 +56,12 @@ func TestNormDeterministic(t *testing.T) {
 		ly := make([]float32, M*C)
 		LayerNormForward(ly, lm, lr, x, gamma, nil, M, C, 1e-5)
 		ldg, ldb := make([]float32, C), make([]float32, C)
-		LayerNormBackward(nil, ldg, ldb, dy, x, lm, lr, gamma, M, C)
+		LayerNormBackward(nil, ldg, ldb, dy, x, lm, lr, gamma, M, C, false)
 		ldx := make([]float32, M*C)
-		LayerNormBackward(ldx, ldg, ldb, dy, x, lm, lr, gamma, M, C)
+		LayerNormBackward(ldx, ldg, ldb, dy, x, lm, lr, gamma, M, C, true)
 		rdx, rdg := make([]float32, M*C), make([]float32, C)
 		RMSNormForward(ly, lr, x, gamma, M, C, 1e-5)
-		RMSNormBackward(rdx, rdg, dy, x, lr, gamma, M, C)
+		RMSNormBackward(rdx, rdg, dy, x, lr, gamma, M, C, true)
 		return [][]float32{mean, v, dx, dg, db, ldg, ldb, ldx, ly, rdx, rdg}
 	}
 	a, b := run(1), run(4)
@@ -102,10 +102,10 @@ func TestRowNormsReference(t *testing.T) {
 			}
 			if rms {
 				RMSNormForward(y, rstd, x, gamma, R, D, eps)
-				RMSNormBackward(dx, dg, dy, x, rstd, gamma, R, D)
+				RMSNormBackward(dx, dg, dy, x, rstd, gamma, R, D, false)
 			} else {
 				LayerNormForward(y, mean, rstd, x, gamma, beta, R, D, eps)
-				LayerNormBackward(dx, dg, db, dy, x, mean, rstd, gamma, R, D)
+				LayerNormBackward(dx, dg, db, dy, x, mean, rstd, gamma, R, D, false)
 			}
 			wdg, wdb := make([]float64, D), make([]float64, D)
 			for i := range R {
@@ -147,6 +147,36 @@ func TestRowNormsReference(t *testing.T) {
 			for j := range D {
 				if math.Abs(float64(dg[j])-wdg[j]) > 1e-4*(1+math.Abs(wdg[j])) || (!rms && math.Abs(float64(db[j])-wdb[j]) > 1e-4*(1+math.Abs(wdb[j]))) {
 					t.Fatalf("affine=%v rms=%v: dgamma[%d] %g dbeta %g, want %g %g", affine, rms, j, dg[j], db[j], wdg[j], wdb[j])
+				}
+			}
+		}
+	}
+}
+
+// TestNormBackwardSetDx: with setDx the row-norm backward passes overwrite
+// a garbage dx with exactly what they add to a zero one.
+func TestNormBackwardSetDx(t *testing.T) {
+	r := rand.New(rand.NewPCG(51, 52))
+	for _, D := range []int{7, 64, 768} {
+		R := 37
+		x, dy, gamma := randSlice(r, R*D), randSlice(r, R*D), randSlice(r, D)
+		y, mean, rstd := make([]float32, R*D), make([]float32, R), make([]float32, R)
+		LayerNormForward(y, mean, rstd, x, gamma, nil, R, D, 1e-5)
+		for _, rms := range []bool{false, true} {
+			run := func(dx []float32, set bool) {
+				if rms {
+					RMSNormBackward(dx, nil, dy, x, rstd, gamma, R, D, set)
+				} else {
+					LayerNormBackward(dx, nil, nil, dy, x, mean, rstd, gamma, R, D, set)
+				}
+			}
+			want := make([]float32, R*D)
+			run(want, false)
+			got := randSlice(r, R*D)
+			run(got, true)
+			for i := range want {
+				if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+					t.Fatalf("D=%d rms=%v: set dx[%d] = %g, added to zeros %g", D, rms, i, got[i], want[i])
 				}
 			}
 		}

@@ -85,12 +85,18 @@ func normBwdSumsGo(pg, pb, dy, x, g []float32, m, rs float32) (sd, sdx float32) 
 	return sd, sdx
 }
 
-// normBwdDxGo accumulates dx += rs·(g·dy − c1 − x̂·c2), x̂ = (x − m)·rs.
-func normBwdDxGo(dx, dy, x, g []float32, m, rs, c1, c2 float32) {
+// normBwdDxGo accumulates dx += rs·(g·dy − c1 − x̂·c2), x̂ = (x − m)·rs;
+// with set it writes dx = that (dx's old contents unread).
+func normBwdDxGo(dx, dy, x, g []float32, m, rs, c1, c2 float32, set bool) {
 	dy, x, g = dy[:len(dx)], x[:len(dx)], g[:len(dx)]
 	for j := range dx {
 		xh := (x[j] - m) * rs
-		dx[j] += rs * (g[j]*dy[j] - c1 - xh*c2)
+		v := rs * (g[j]*dy[j] - c1 - xh*c2)
+		if set {
+			dx[j] = v
+		} else {
+			dx[j] += v
+		}
 	}
 }
 

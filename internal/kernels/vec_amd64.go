@@ -21,7 +21,7 @@ func normAffineAVX2(y, x, gm, b *float32, n int, m, rs float32)
 func normBwdSumsAVX2(pg, pb, dy, x, gm *float32, n int, m, rs float32) (sd, sdx float32)
 
 //go:noescape
-func normBwdDxAVX2(dx, dy, x, gm *float32, n int, m, rs, c1, c2 float32)
+func normBwdDxAVX2(dx, dy, x, gm *float32, n int, m, rs, c1, c2 float32, set int)
 
 //go:noescape
 func lnRowAVX2(y, x, gm, b *float32, n int, invD, eps float32) (m, rs float32)
@@ -221,16 +221,16 @@ func vNormBwdSums(pg, pb, dy, x, g []float32, m, rs float32) (sd, sdx float32) {
 	return sd + td, sdx + tdx
 }
 
-func vNormBwdDx(dx, dy, x, g []float32, m, rs, c1, c2 float32) {
+func vNormBwdDx(dx, dy, x, g []float32, m, rs, c1, c2 float32, set bool) {
 	n := len(dx) &^ 7
 	if !vecAVX2 || n == 0 {
-		normBwdDxGo(dx, dy, x, g, m, rs, c1, c2)
+		normBwdDxGo(dx, dy, x, g, m, rs, c1, c2, set)
 		return
 	}
 	k := len(dx)
 	dy, x, g = dy[:k], x[:k], g[:k]
-	normBwdDxAVX2(&dx[0], &dy[0], &x[0], &g[0], n, m, rs, c1, c2)
-	normBwdDxGo(dx[n:], dy[n:], x[n:], g[n:], m, rs, c1, c2)
+	normBwdDxAVX2(&dx[0], &dy[0], &x[0], &g[0], n, m, rs, c1, c2, b2i(set))
+	normBwdDxGo(dx[n:], dy[n:], x[n:], g[n:], m, rs, c1, c2, set)
 }
 
 func vColSum(acc, x []float32, rows, ld, n int) {

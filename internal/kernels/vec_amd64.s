@@ -213,8 +213,21 @@ bwsdone:
 	VFMADD231PS Y13, d, t; \
 	VMOVUPS t, off(DI)(AX*1)
 
-// func normBwdDxAVX2(dx, dy, x, gm *float32, n int, m, rs, c1, c2 float32)
-TEXT ·normBwdDxAVX2(SB), NOSPLIT, $0-56
+// BWDS1 is BWD1 writing dx = rs·(g·dy − c1 − x̂·c2), old dx unread.
+#define BWDS1(off, v, d) \
+	VMOVUPS off(SI)(AX*1), v; \
+	VSUBPS Y12, v, v; \
+	VMULPS Y13, v, v; \
+	VMOVUPS off(BX)(AX*1), d; \
+	VMULPS off(R8)(AX*1), d, d; \
+	VSUBPS Y14, d, d; \
+	VFNMADD231PS Y15, v, d; \
+	VMULPS Y13, d, d; \
+	VMOVUPS d, off(DI)(AX*1)
+
+// func normBwdDxAVX2(dx, dy, x, gm *float32, n int, m, rs, c1, c2 float32, set int)
+// With set != 0, dx is written rather than added to (BWDS1).
+TEXT ·normBwdDxAVX2(SB), NOSPLIT, $0-64
 	MOVQ dx+0(FP), DI
 	MOVQ dy+8(FP), BX
 	MOVQ x+16(FP), SI
@@ -226,6 +239,9 @@ TEXT ·normBwdDxAVX2(SB), NOSPLIT, $0-56
 	VBROADCASTSS c2+52(FP), Y15
 	SHLQ $2, CX
 	XORQ AX, AX
+	MOVQ set+56(FP), DX
+	TESTQ DX, DX
+	JNZ  bwds32
 
 bwd32:
 	MOVQ CX, DX
@@ -245,6 +261,25 @@ bwd8:
 	BWD1(0, Y0, Y1, Y2)
 	ADDQ $32, AX
 	JMP  bwd8
+
+bwds32:
+	MOVQ CX, DX
+	SUBQ AX, DX
+	CMPQ DX, $128
+	JLT  bwds8
+	BWDS1(0, Y0, Y1)
+	BWDS1(32, Y3, Y4)
+	BWDS1(64, Y6, Y7)
+	BWDS1(96, Y9, Y10)
+	ADDQ $128, AX
+	JMP  bwds32
+
+bwds8:
+	CMPQ AX, CX
+	JGE  bwddone
+	BWDS1(0, Y0, Y1)
+	ADDQ $32, AX
+	JMP  bwds8
 
 bwddone:
 	VZEROUPPER

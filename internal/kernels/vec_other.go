@@ -10,8 +10,8 @@ func vNormAffine(y, x, g, b []float32, m, rs float32) { normAffineGo(y, x, g, b,
 func vNormBwdSums(pg, pb, dy, x, g []float32, m, rs float32) (sd, sdx float32) {
 	return normBwdSumsGo(pg, pb, dy, x, g, m, rs)
 }
-func vNormBwdDx(dx, dy, x, g []float32, m, rs, c1, c2 float32) {
-	normBwdDxGo(dx, dy, x, g, m, rs, c1, c2)
+func vNormBwdDx(dx, dy, x, g []float32, m, rs, c1, c2 float32, set bool) {
+	normBwdDxGo(dx, dy, x, g, m, rs, c1, c2, set)
 }
 func vColSum(acc, x []float32, rows, ld, n int) { colSumGo(acc, x, rows, ld, n) }
 func vColSumSqDev(acc, x, mean []float32, rows, ld, n int) {

@@ -70,7 +70,7 @@ func TestVecNormRows(t *testing.T) {
 		checkClose(t, "sdx", float64(sdx), wsdx)
 		dx := uniformSlice(r, n, -1, 1)
 		dx0 := append([]float32(nil), dx...)
-		vNormBwdDx(dx, dy, x, g, m, rs, c1, c2)
+		vNormBwdDx(dx, dy, x, g, m, rs, c1, c2, false)
 		for j := range n {
 			xh := (float64(x[j]) - m) * rs
 			want := float64(dx0[j]) + rs*(float64(g[j])*float64(dy[j])-c1-xh*c2)
