@@ -62,7 +62,9 @@ func lnBwd(s *normBench) {
 
 func rmsFwd(s *normBench) { RMSNormForward(s.y, s.rstd, s.x, s.gamma, s.R, s.D, 1e-5) }
 
-func rmsBwd(s *normBench) { RMSNormBackward(s.dx, s.dgamma, s.dy, s.x, s.rstd, s.gamma, s.R, s.D, true) }
+func rmsBwd(s *normBench) {
+	RMSNormBackward(s.dx, s.dgamma, s.dy, s.x, s.rstd, s.gamma, s.R, s.D, true)
+}
 
 // Forward: x read, y written. Backward, as autograd runs it into a fresh
 // gradient (and as PyTorch does): dy and x read, dx written.
