@@ -549,24 +549,47 @@ func convDxSubpixel(dx, dy, w []float32, g Window, cout int, set bool) {
 // C] into the input pixels (ph + SH·i, pw + SW·j) of dx; out == nil writes
 // zeros (set only).
 func scatterClass(dx, out []float32, g Window, ph, pw, hc, wc int, set bool) {
-	C := g.C
-	ParallelFor(g.N*hc, Grain(wc*C, 1<<14), func(lo, hi int) {
-		for r := lo; r < hi; r++ {
-			n, i := r/hc, r%hc
-			row := dx[(n*g.H+ph+g.SH*i)*g.W*C:]
-			for j := range wc {
-				d := row[(pw+g.SW*j)*C:][:C]
-				switch {
-				case out == nil:
-					clear(d)
-				case set:
-					copy(d, out[(r*wc+j)*C:][:C])
-				default:
-					vAddTo(d, out[(r*wc+j)*C:][:C])
-				}
+	j := scatterPool.Get().(*scatterJob)
+	j.dx, j.out, j.g, j.ph, j.pw, j.hc, j.wc, j.set = dx, out, g, ph, pw, hc, wc, set
+	ParallelFor(g.N*hc, Grain(wc*g.C, 1<<14), j.fn)
+	j.dx, j.out = nil, nil
+	scatterPool.Put(j)
+}
+
+// scatterJob is one scatterClass call; pooled with its method value, so a
+// call allocates nothing.
+type scatterJob struct {
+	dx, out        []float32
+	g              Window
+	ph, pw, hc, wc int
+	set            bool
+	fn             func(lo, hi int)
+}
+
+var scatterPool = sync.Pool{New: func() any {
+	j := new(scatterJob)
+	j.fn = j.rows
+	return j
+}}
+
+// rows scatters the class rows [lo, hi) (image n, class row i).
+func (j *scatterJob) rows(lo, hi int) {
+	g, C := j.g, j.g.C
+	for r := lo; r < hi; r++ {
+		n, i := r/j.hc, r%j.hc
+		row := j.dx[(n*g.H+j.ph+g.SH*i)*g.W*C:]
+		for c := range j.wc {
+			d := row[(j.pw+g.SW*c)*C:][:C]
+			switch {
+			case j.out == nil:
+				clear(d)
+			case j.set:
+				copy(d, j.out[(r*j.wc+c)*C:][:C])
+			default:
+				vAddTo(d, j.out[(r*j.wc+c)*C:][:C])
 			}
 		}
-	})
+	}
 }
 
 // convRows serves the column matrix of a convolution over x (Im2col's
