@@ -125,22 +125,15 @@ func im2colRow(dst, x []float32, g Window, n, oh int) {
 // Col2im is Im2col's adjoint: it scatter-adds the column matrix cols of
 // images [n0,n1) into dx [N,H,W,C] (accumulating). Each input row is
 // gathered by one goroutine in a fixed order (kh, then ow), so it is
-// deterministic.
-func Col2im(dx, cols []float32, g Window, n0, n1 int) { col2im(dx, cols, g, n0, n1, false) }
-
-// col2im is Col2im; with set it writes the rows of images [n0,n1) of dx
-// instead of adding to them (clearing each just before its gathers, while
-// it is in cache), so dx needs no zeroing beforehand.
-func col2im(dx, cols []float32, g Window, n0, n1 int, set bool) {
+// deterministic. (The backward passes no longer use it; it stays as the
+// reference the input-gradient tests check against.)
+func Col2im(dx, cols []float32, g Window, n0, n1 int) {
 	K := g.KH * g.KW * g.C
 	C := g.C
 	ParallelFor((n1-n0)*g.H, Grain(g.W*g.C*g.KH*g.KW, 1<<14), func(lo, hi int) {
 		for r := lo; r < hi; r++ {
 			nl, ih := r/g.H, r%g.H
 			dxrow := dx[((n0+nl)*g.H+ih)*g.W*C:][:g.W*C]
-			if set {
-				clear(dxrow)
-			}
 			for kh := 0; kh < g.KH; kh++ {
 				t := ih + g.PadTop - kh
 				if t < 0 || t%g.SH != 0 || t/g.SH >= g.OH {
@@ -361,7 +354,7 @@ func Conv2DBackwardSaved(dx, dw, db, dy, x, cols, w []float32, g Window, cout in
 	}
 	if dw != nil && g.smallK(cout) {
 		convSmallKBackwardW(dw, dy, x, g, cout)
-		dw = nil // the input gradient, if wanted, takes one of the paths below
+		dw = nil // done; the input gradient, if wanted, is taken below
 	}
 	if dx == nil && dw == nil {
 		return
@@ -380,26 +373,18 @@ func Conv2DBackwardSaved(dx, dw, db, dy, x, cols, w []float32, g Window, cout in
 		}
 		return
 	}
-	if dx != nil && g.dxAsConv() {
-		convDxAsConv(dx, dy, w, g, cout, setDx)
-		dx = nil
+	if dx != nil {
+		convDx(dx, dy, w, g, cout, setDx)
 	}
-	if dx != nil && g.dxSubpixel() {
-		convDxSubpixel(dx, dy, w, g, cout, setDx)
-		dx = nil
-	}
-	if cols != nil && dw != nil { // one GEMM over the whole batch
-		Sgemm(true, false, K, cout, g.N*g.OH*g.OW, 1, cols, K, dy, cout, 1, dw, cout)
-		dw = nil
-	}
-	if dx == nil && dw == nil {
+	if dw == nil {
 		return
 	}
-	// What is left goes through the column matrix in batch chunks: the
-	// weight gradient without saved columns, and the input gradient of a
-	// stride-1 convolution padded by the kernel's size or more (col2im).
-	// Im2col and the beta = 0 GEMM overwrite the rows they fill before any
-	// read, so the scratch needs no clearing.
+	if cols != nil { // one GEMM over the whole batch
+		Sgemm(true, false, K, cout, g.N*g.OH*g.OW, 1, cols, K, dy, cout, 1, dw, cout)
+		return
+	}
+	// Without saved columns the weight gradient rebuilds them in batch
+	// chunks (Im2col writes every element it is read at).
 	chunk := g.convChunk()
 	buf := f32Scratch.get(chunk * g.OH * g.OW * K)
 	defer f32Scratch.put(buf)
@@ -407,72 +392,10 @@ func Conv2DBackwardSaved(dx, dw, db, dy, x, cols, w []float32, g Window, cout in
 	for n0 := 0; n0 < g.N; n0 += chunk {
 		n1 := min(n0+chunk, g.N)
 		rows := (n1 - n0) * g.OH * g.OW
-		dyc := dy[n0*g.OH*g.OW*cout:]
-		if dw != nil {
-			Im2col(work, x, g, n0, n1)
-			Sgemm(true, false, K, cout, rows, 1, work, K, dyc, cout, 1, dw, cout)
-		}
-		if dx != nil { // work is free again: reuse it for dCols
-			Sgemm(false, true, rows, K, cout, 1, dyc, cout, w, cout, 0, work, K)
-			col2im(dx, work, g, n0, n1, setDx)
-		}
+		Im2col(work, x, g, n0, n1)
+		Sgemm(true, false, K, cout, rows, 1, work, K, dy[n0*g.OH*g.OW*cout:], cout, 1, dw, cout)
 	}
 }
-
-// dxAsConv reports whether the input gradient is taken as a convolution of
-// dy with the flipped kernel (stride 1, padding less than the kernel): an
-// im2col of dy and a GEMM with the long inner dimension KH·KW·Cout,
-// instead of a GEMM writing the whole column-matrix gradient and col2im
-// scatter-adding it (both memory-bound passes over a matrix KH·KW times
-// the size of x).
-func (g Window) dxAsConv() bool {
-	return g.SH == 1 && g.SW == 1 && g.PadTop < g.KH && g.PadLeft < g.KW && !g.direct()
-}
-
-// transposed is the window of the convolution that gives dx from dy
-// [N,OH,OW,cout] for a stride-1 g: dx[ih, iw] gathers dy[ih+PadTop−kh,
-// iw+PadLeft−kw] over the kernel, i.e. dy padded by KH−1−PadTop rows (and
-// KW−1−PadLeft columns) before it under the flipped kernel.
-func (g Window) transposed(cout int) Window {
-	return Window{N: g.N, H: g.OH, W: g.OW, C: cout, KH: g.KH, KW: g.KW, SH: 1, SW: 1,
-		PadTop: g.KH - 1 - g.PadTop, PadLeft: g.KW - 1 - g.PadLeft, OH: g.H, OW: g.W}
-}
-
-// convDxAsConv accumulates (with set, writes) dx for a stride-1 convolution
-// as the convolution of dy with the flipped kernel. The flipped kernel is
-// kept transposed, wt[ci, (kh·KW + kw)·cout + co] = w[KH−1−kh, KW−1−kw, ci,
-// co], so building it copies runs of cout values.
-func convDxAsConv(dx, dy, w []float32, g Window, cout int, set bool) {
-	t := g.transposed(cout)
-	K := g.KH * g.KW * cout
-	wp := f32Scratch.get(g.C * K)
-	defer f32Scratch.put(wp)
-	wt := *wp
-	for kh := range g.KH {
-		for kw := range g.KW {
-			src := w[((g.KH-1-kh)*g.KW+g.KW-1-kw)*g.C*cout:][:g.C*cout]
-			for ci := range g.C {
-				copy(wt[ci*K+(kh*g.KW+kw)*cout:][:cout], src[ci*cout:][:cout])
-			}
-		}
-	}
-	beta := float32(1)
-	if set {
-		beta = 0
-	}
-	src := convRowsPool.Get().(*convRows)
-	src.x, src.g = dy, t
-	SgemmRows(src, true, g.N*g.H*g.W, g.C, K, 1, wt, K, beta, dx, g.C)
-	src.x = nil
-	convRowsPool.Put(src)
-}
-
-// dxSubpixel reports whether the input gradient of a strided convolution
-// is taken as SH·SW stride-1 convolutions of dy, one per class of input
-// pixels (ih mod SH, iw mod SW), instead of a GEMM writing the whole
-// column-matrix gradient (KH·KW values per output pixel and channel) and
-// col2im scatter-adding it back.
-func (g Window) dxSubpixel() bool { return (g.SH > 1 || g.SW > 1) && !g.direct() }
 
 // subpixelAxis describes one class of input positions along an axis of a
 // convolution with kernel k, stride s and padding pad before the input of
@@ -494,13 +417,17 @@ func subpixel(p, in, k, s, pad int) subpixelAxis {
 	return a
 }
 
-// convDxSubpixel accumulates (with set, writes) dx for a strided
-// convolution, class by class: the input pixels (ph + SH·i, pw + SW·j)
-// get the stride-1 convolution of dy with the class's taps of the flipped
-// kernel, kh = kh0 + SH·(Th−1−t), taken with SgemmRows (dy's column matrix
-// is never written out) into scratch and then scattered into dx. A class
-// no tap reaches gets zero.
-func convDxSubpixel(dx, dy, w []float32, g Window, cout int, set bool) {
+// convDx accumulates (with set, writes) the input gradient of a
+// convolution that is not direct, as convolutions of dy: the input pixels
+// (ph + SH·i, pw + SW·j) of each class get the stride-1 convolution of dy
+// with the class's taps of the flipped kernel, kh = kh0 + SH·(Th−1−t)
+// (for stride 1 one class, the whole flipped kernel). Each is a GEMM with
+// the long inner dimension Th·Tw·cout through SgemmRows, so neither dy's
+// column matrix nor the column-matrix gradient (KH·KW values per output
+// pixel and channel, for col2im) is ever written out. A strided class's
+// result goes through scratch into its pixels; a class no tap reaches gets
+// zero.
+func convDx(dx, dy, w []float32, g Window, cout int, set bool) {
 	for ph := range g.SH {
 		for pw := range g.SW {
 			ah := subpixel(ph, g.H, g.KH, g.SH, g.PadTop)
@@ -532,14 +459,22 @@ func convDxSubpixel(dx, dy, w []float32, g Window, cout int, set bool) {
 			sub := Window{N: g.N, H: g.OH, W: g.OW, C: cout, KH: ah.taps, KW: aw.taps, SH: 1, SW: 1,
 				PadTop: ah.taps - 1 - ah.d, PadLeft: aw.taps - 1 - aw.d, OH: ah.count, OW: aw.count}
 			rows := g.N * ah.count * aw.count
-			op := f32Scratch.get(rows * g.C) // the beta = 0 GEMM writes all of it
 			src := convRowsPool.Get().(*convRows)
 			src.x, src.g = dy, sub
-			SgemmRows(src, true, rows, g.C, K, 1, wc, K, 0, *op, g.C)
+			if g.SH == 1 && g.SW == 1 { // one class, every pixel: straight into dx
+				beta := float32(1)
+				if set {
+					beta = 0
+				}
+				SgemmRows(src, true, rows, g.C, K, 1, wc, K, beta, dx, g.C)
+			} else {
+				op := f32Scratch.get(rows * g.C) // the beta = 0 GEMM writes all of it
+				SgemmRows(src, true, rows, g.C, K, 1, wc, K, 0, *op, g.C)
+				scatterClass(dx, *op, g, ph, pw, ah.count, aw.count, set)
+				f32Scratch.put(op)
+			}
 			src.x = nil
 			convRowsPool.Put(src)
-			scatterClass(dx, *op, g, ph, pw, ah.count, aw.count, set)
-			f32Scratch.put(op)
 			f32Scratch.put(wp)
 		}
 	}

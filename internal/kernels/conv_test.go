@@ -316,57 +316,9 @@ func TestColSumsAcc(t *testing.T) {
 	}
 }
 
-// TestConvDxAsConv: for stride-1 windows, the input gradient taken as a
-// convolution of dy with the flipped kernel matches dCols = dy·wᵀ
-// scatter-added by Col2im, accumulating and (setDx) overwriting, with the
-// batch in one chunk or one image per chunk.
-func TestConvDxAsConv(t *testing.T) {
-	geoms := []Window{
-		{N: 2, H: 5, W: 6, C: 3, KH: 3, KW: 3, SH: 1, SW: 1, PadTop: 1, PadLeft: 1, OH: 5, OW: 6}, // same
-		{N: 2, H: 5, W: 6, C: 3, KH: 3, KW: 3, SH: 1, SW: 1, OH: 3, OW: 4},                        // valid
-		{N: 1, H: 6, W: 5, C: 2, KH: 2, KW: 4, SH: 1, SW: 1, PadTop: 0, PadLeft: 1, OH: 6, OW: 5}, // same, extra pad after
-		{N: 3, H: 7, W: 7, C: 8, KH: 5, KW: 1, SH: 1, SW: 1, PadTop: 2, PadLeft: 0, OH: 7, OW: 7},
-	}
-	r := rand.New(rand.NewPCG(21, 22))
-	for i, g := range geoms {
-		if !g.dxAsConv() {
-			t.Fatalf("geom %d: not on the dx-as-convolution path", i)
-		}
-		cout := 5
-		K := g.KH * g.KW * g.C
-		w := randSlice(r, K*cout)
-		dy := randSlice(r, g.N*g.OH*g.OW*cout)
-		dx0 := randSlice(r, g.N*g.H*g.W*g.C)
-		dcols := make([]float32, g.N*g.OH*g.OW*K)
-		Sgemm(false, true, g.N*g.OH*g.OW, K, cout, 1, dy, cout, w, cout, 0, dcols, K)
-		want := append([]float32(nil), dx0...)
-		Col2im(want, dcols, g, 0, g.N)
-		wantSet := make([]float32, len(dx0))
-		Col2im(wantSet, dcols, g, 0, g.N)
-		for _, budget := range []int{1 << 21, 1} {
-			func() {
-				defer func(old int) { colsBudget = old }(colsBudget)
-				colsBudget = budget
-				got := append([]float32(nil), dx0...)
-				convDxAsConv(got, dy, w, g, cout, false)
-				gotSet := randSlice(r, len(dx0)) // garbage to overwrite
-				convDxAsConv(gotSet, dy, w, g, cout, true)
-				for j := range want {
-					if d := math.Abs(float64(got[j] - want[j])); d > 1e-4 {
-						t.Fatalf("geom %d budget %d: dx[%d] = %g, want %g", i, budget, j, got[j], want[j])
-					}
-					if d := math.Abs(float64(gotSet[j] - wantSet[j])); d > 1e-4 {
-						t.Fatalf("geom %d budget %d: set dx[%d] = %g, want %g", i, budget, j, gotSet[j], wantSet[j])
-					}
-				}
-			}()
-		}
-	}
-}
-
 // TestConvBackwardSetDx: with setDx, Conv2DBackwardSaved overwrites a
-// garbage dx with what it would add to a zero one, on every path (col2im,
-// dx as a convolution, direct).
+// garbage dx with what it would add to a zero one, on every path (dx as
+// convolutions of dy, stride 1 and strided, and direct).
 func TestConvBackwardSetDx(t *testing.T) {
 	r := rand.New(rand.NewPCG(23, 24))
 	for i, g := range convGeoms {
@@ -418,12 +370,17 @@ func TestConvRowsMatchesIm2col(t *testing.T) {
 	}
 }
 
-// TestConvDxSubpixel: the class-by-class input gradient of strided
-// convolutions equals the column-matrix gradient scattered by Col2im, on
-// strides 2 and 3, kernels smaller than the stride (classes no tap
-// reaches), SAME and VALID padding and odd sizes.
-func TestConvDxSubpixel(t *testing.T) {
+// TestConvDx: the input gradient taken as convolutions of dy equals the
+// column-matrix gradient scattered by Col2im, on stride 1 (SAME, VALID,
+// extra pad after, padding as large as the kernel), strides 2-4, kernels
+// smaller than the stride (classes no tap reaches) and odd sizes.
+func TestConvDx(t *testing.T) {
 	geoms := []Window{
+		{N: 2, H: 5, W: 6, C: 3, KH: 3, KW: 3, SH: 1, SW: 1, PadTop: 1, PadLeft: 1, OH: 5, OW: 6},    // same
+		{N: 2, H: 5, W: 6, C: 3, KH: 3, KW: 3, SH: 1, SW: 1, OH: 3, OW: 4},                           // valid
+		{N: 1, H: 6, W: 5, C: 2, KH: 2, KW: 4, SH: 1, SW: 1, PadTop: 0, PadLeft: 1, OH: 6, OW: 5},    // same, extra pad after
+		{N: 3, H: 7, W: 7, C: 8, KH: 5, KW: 1, SH: 1, SW: 1, PadTop: 2, PadLeft: 0, OH: 7, OW: 7},    //
+		{N: 1, H: 4, W: 4, C: 2, KH: 2, KW: 2, SH: 1, SW: 1, PadTop: 2, PadLeft: 3, OH: 5, OW: 3},    // pad >= kernel
 		{N: 2, H: 14, W: 14, C: 8, KH: 3, KW: 3, SH: 2, SW: 2, OH: 7, OW: 7},                         // the seed block, SAME on even
 		{N: 1, H: 7, W: 7, C: 3, KH: 3, KW: 3, SH: 2, SW: 2, PadTop: 1, PadLeft: 1, OH: 4, OW: 4},    // SAME on odd
 		{N: 2, H: 9, W: 8, C: 2, KH: 1, KW: 1, SH: 2, SW: 2, OH: 5, OW: 4},                           // 1×1 shortcut
@@ -434,9 +391,6 @@ func TestConvDxSubpixel(t *testing.T) {
 	}
 	r := rand.New(rand.NewPCG(41, 42))
 	for i, g := range geoms {
-		if !g.dxSubpixel() {
-			t.Fatalf("geom %d: not on the sub-pixel path", i)
-		}
 		for _, cout := range []int{5, 32} {
 			K := g.KH * g.KW * g.C
 			w := randSlice(r, K*cout)
@@ -449,9 +403,9 @@ func TestConvDxSubpixel(t *testing.T) {
 			wantSet := make([]float32, len(dx0))
 			Col2im(wantSet, dcols, g, 0, g.N)
 			got := slices.Clone(dx0)
-			convDxSubpixel(got, dy, w, g, cout, false)
+			convDx(got, dy, w, g, cout, false)
 			gotSet := randSlice(r, len(dx0)) // garbage to overwrite
-			convDxSubpixel(gotSet, dy, w, g, cout, true)
+			convDx(gotSet, dy, w, g, cout, true)
 			for j := range want {
 				if d := math.Abs(float64(got[j] - want[j])); d > 1e-4*(1+math.Abs(float64(want[j]))) {
 					t.Fatalf("geom %d cout %d: dx[%d] = %g, want %g", i, cout, j, got[j], want[j])
