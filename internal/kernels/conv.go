@@ -190,43 +190,22 @@ func convSmallKForward(y, x, w, b []float32, g Window, cout int, relu bool) {
 // convSmallKBackwardW accumulates the weight gradient on the small-K path:
 // each chunk of output rows sums into its own partial, and the partials
 // are added to dw in chunk order, so the bits do not depend on GOMAXPROCS.
-func convSmallKBackwardW(dw, dy, x []float32, g Window, cout int) {
-	K := g.KH * g.KW * g.C
-	rows, grain := g.N*g.OH, g.smallKGrain(cout)
-	chunks := (rows + grain - 1) / grain
-	pp := f32Scratch.get(chunks * K * cout)
-	part := *pp
-	ParallelFor(rows, grain, func(lo, hi int) {
-		p := part[lo/grain*K*cout:][:K*cout]
-		clear(p)
-		buf := f32Scratch.get(g.OW * K)
-		cols := *buf
-		for r := lo; r < hi; r++ {
-			im2colRow(cols, x, g, r/g.OH, r%g.OH)
-			vGemmSmallKAccT(p, cols, dy[r*g.OW*cout:], g.OW, K, cout)
-		}
-		f32Scratch.put(buf)
-	})
-	for c := range chunks {
-		vAddTo(dw[:K*cout], part[c*K*cout:])
-	}
-	f32Scratch.put(pp)
-}
-
-// convSmallKBackwardWMasked is convSmallKBackwardW for a convolution
-// followed by ReLU, given the ReLU's output y: each output row of dy is
-// masked where !(0 < y) into an L1-sized buffer and used from there, and
-// the bias gradient (if db != nil) is summed from the same masked rows, so
-// the masked gradient is never written out whole. Partials per chunk,
-// combined in chunk order, as convSmallKBackwardW does.
-func convSmallKBackwardWMasked(dw, db, dy, y, x []float32, g Window, cout int) {
+// For a convolution followed by ReLU (y, the ReLU's output, not nil) each
+// output row of dy is first masked where !(0 < y) into an L1-sized buffer,
+// and the bias gradient (db not nil) is summed from the same masked rows,
+// so the masked gradient is never written out whole.
+func convSmallKBackwardW(dw, db, dy, y, x []float32, g Window, cout int) {
 	K := g.KH * g.KW * g.C
 	rows, grain := g.N*g.OH, g.smallKGrain(cout)
 	chunks := (rows + grain - 1) / grain
 	rowLen := g.OW * cout
-	// A chunk's weight partial, then its bias partial: whole rows of the
-	// masked dy summed (one vector add per row), folded to cout at the end.
-	per := K*cout + rowLen
+	// A chunk's weight partial, then (with db) its bias partial: whole rows
+	// of the masked dy summed, one vector add per row, folded to cout at
+	// the end.
+	per := K * cout
+	if db != nil {
+		per += rowLen
+	}
 	pp := f32Scratch.get(chunks * per)
 	part := *pp
 	ParallelFor(rows, grain, func(lo, hi int) {
@@ -236,11 +215,15 @@ func convSmallKBackwardWMasked(dw, db, dy, y, x []float32, g Window, cout int) {
 		buf := f32Scratch.get(g.OW*K + rowLen)
 		cols, mdy := (*buf)[:g.OW*K], (*buf)[g.OW*K:]
 		for r := lo; r < hi; r++ {
-			vReLUBwdSet(mdy, dy[r*rowLen:][:rowLen], y[r*rowLen:][:rowLen])
+			d := dy[r*rowLen:][:rowLen]
+			if y != nil {
+				vReLUBwdSet(mdy, d, y[r*rowLen:][:rowLen])
+				d = mdy
+			}
 			im2colRow(cols, x, g, r/g.OH, r%g.OH)
-			vGemmSmallKAccT(pw, cols, mdy, g.OW, K, cout)
+			vGemmSmallKAccT(pw, cols, d, g.OW, K, cout)
 			if db != nil {
-				vAddTo(pb, mdy)
+				vAddTo(pb, d)
 			}
 		}
 		f32Scratch.put(buf)
@@ -276,7 +259,7 @@ func Conv2DReLUForwardSave(y, cols, x, w, b []float32, g Window, cout int) {
 // the masked gradient goes through scratch.
 func Conv2DReLUBackwardSaved(dx, dw, db, dy, y, x, cols, w []float32, g Window, cout int, setDx bool) {
 	if dx == nil && dw != nil && g.smallK(cout) {
-		convSmallKBackwardWMasked(dw, db, dy, y, x, g, cout)
+		convSmallKBackwardW(dw, db, dy, y, x, g, cout)
 		return
 	}
 	mp := f32Scratch.get(len(dy))
@@ -353,7 +336,7 @@ func Conv2DBackwardSaved(dx, dw, db, dy, x, cols, w []float32, g Window, cout in
 		ColSumsAcc(db, dy, g.N*g.OH*g.OW, cout)
 	}
 	if dw != nil && g.smallK(cout) {
-		convSmallKBackwardW(dw, dy, x, g, cout)
+		convSmallKBackwardW(dw, nil, dy, nil, x, g, cout)
 		dw = nil // done; the input gradient, if wanted, is taken below
 	}
 	if dx == nil && dw == nil {
