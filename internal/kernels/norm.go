@@ -245,9 +245,10 @@ func LayerNormForward(y, mean, rstd, x, gamma, beta []float32, R, D int, eps flo
 	}
 	g, b := orOnes(gamma, D), orZeros(beta, D)
 	invD := 1 / float32(D)
+	stream := streamOutput(R * D)
 	ParallelFor(R, rowGrain(D), func(lo, hi int) {
 		for r := lo; r < hi; r++ {
-			mean[r], rstd[r] = vLayerNormRow(y[r*D:r*D+D], x[r*D:r*D+D], g, b, invD, eps)
+			mean[r], rstd[r] = vLayerNormRow(y[r*D:r*D+D], x[r*D:r*D+D], g, b, invD, eps, stream)
 		}
 	})
 }
@@ -268,12 +269,13 @@ func RMSNormForward(y, rstd, x, gamma []float32, R, D int, eps float32) {
 	}
 	g, b := orOnes(gamma, D), orZeros(nil, D)
 	invD := 1 / float32(D)
+	stream := streamOutput(R * D)
 	ParallelFor(R, rowGrain(D), func(lo, hi int) {
 		for r := lo; r < hi; r++ {
 			xr := x[r*D : r*D+D]
 			rs := float32(1 / math.Sqrt(float64(vSumSqDev(xr, 0)*invD+eps)))
 			rstd[r] = rs
-			vNormAffine(y[r*D:r*D+D], xr, g, b, 0, rs)
+			vNormAffine(y[r*D:r*D+D], xr, g, b, 0, rs, stream)
 		}
 	})
 }
@@ -284,6 +286,16 @@ func RMSNormForward(y, rstd, x, gamma []float32, R, D int, eps float32) {
 func RMSNormBackward(dx, dgamma, dy, x, rstd, gamma []float32, R, D int, setDx bool) {
 	normBackward(dx, dgamma, nil, dy, x, nil, rstd, gamma, R, D, setDx)
 }
+
+// streamMinFloats is the output size (float32s) from which the row norms
+// store their output non-temporally: an output that cannot stay in the
+// caches anyway is then written straight to memory, without first reading
+// each line in for ownership (which costs a third of the traffic of a
+// forward pass). Smaller outputs are stored normally, so that the next op
+// finds them in cache. Set from measurement (BenchmarkNormStreamStores).
+var streamMinFloats = 4 << 20
+
+func streamOutput(n int) bool { return n >= streamMinFloats }
 
 // maxNormChunks caps the chunks of normBackward (so its per-chunk
 // parameter-gradient partials stay small), for large R.
@@ -305,6 +317,7 @@ func normBackward(dx, dgamma, dbeta, dy, x, mean, rstd, gamma []float32, R, D in
 	defer putScratch(part)
 	g := orOnes(gamma, D)
 	invD := 1 / float32(D)
+	stream := streamOutput(R * D)
 	ParallelFor(R, grain, func(lo, hi int) {
 		p := (*part)[2*(lo/grain)*D:]
 		pg, pb := p[:D], p[D:2*D]
@@ -322,7 +335,7 @@ func normBackward(dx, dgamma, dbeta, dy, x, mean, rstd, gamma []float32, R, D in
 			if mean == nil {
 				sd = 0
 			}
-			vNormBwdDx(dx[r*D:r*D+D], dyr, xr, g, m, rs, sd*invD, sdx*invD, setDx)
+			vNormBwdDx(dx[r*D:r*D+D], dyr, xr, g, m, rs, sd*invD, sdx*invD, setDx, stream)
 		}
 	})
 	for k := 0; k < chunks; k++ {

@@ -1,6 +1,7 @@
 package kernels
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -119,5 +120,31 @@ func BenchmarkMemBandwidth(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// BenchmarkNormStreamStores sets streamMinFloats: a LayerNorm forward
+// followed by a consumer that reads its output (as the next layer would),
+// with the output stored normally and non-temporally, at sizes from well
+// inside the caches to well beyond them.
+func BenchmarkNormStreamStores(b *testing.B) {
+	defer func(v int) { streamMinFloats = v }(streamMinFloats)
+	for _, R := range []int{512, 2048, 8192, 16384, 32768} {
+		for _, stream := range []bool{false, true} {
+			b.Run(fmt.Sprintf("%dx768/stream=%v", R, stream), func(b *testing.B) {
+				s := newNormBench(R, 768)
+				streamMinFloats = math.MaxInt
+				if stream {
+					streamMinFloats = 0
+				}
+				b.SetBytes(int64(3 * 4 * R * 768))
+				for b.Loop() {
+					lnFwd(s)
+					ParallelFor(R, rowGrain(768), func(lo, hi int) {
+						s.mean[lo] += vSum(s.y[lo*768 : hi*768])
+					})
+				}
+			})
+		}
 	}
 }

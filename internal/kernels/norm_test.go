@@ -1,6 +1,7 @@
 package kernels
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"runtime"
@@ -179,6 +180,37 @@ func TestNormBackwardSetDx(t *testing.T) {
 					t.Fatalf("D=%d rms=%v: set dx[%d] = %g, added to zeros %g", D, rms, i, got[i], want[i])
 				}
 			}
+		}
+	}
+}
+
+// TestRowNormsStreamed: with every output over the streaming threshold
+// (non-temporal stores), the row norms give the same bits as with ordinary
+// stores, on two threads, for row lengths that do and do not keep the rows
+// on the 32-byte boundaries the streaming stores need.
+func TestRowNormsStreamed(t *testing.T) {
+	defer func(v int) { streamMinFloats = v }(streamMinFloats)
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
+	r := rand.New(rand.NewPCG(53, 54))
+	for _, D := range []int{12, 64, 768} {
+		R := 41
+		x, dy, gamma, beta := randSlice(r, R*D), randSlice(r, R*D), randSlice(r, D), randSlice(r, D)
+		run := func(stream bool) [][]float32 {
+			streamMinFloats = math.MaxInt
+			if stream {
+				streamMinFloats = 0
+			}
+			y, mean, rstd, dx := randSlice(r, R*D), make([]float32, R), make([]float32, R), randSlice(r, R*D)
+			ry, rrstd, rdx := randSlice(r, R*D), make([]float32, R), randSlice(r, R*D)
+			LayerNormForward(y, mean, rstd, x, gamma, beta, R, D, 1e-5)
+			LayerNormBackward(dx, nil, nil, dy, x, mean, rstd, gamma, R, D, true)
+			RMSNormForward(ry, rrstd, x, gamma, R, D, 1e-5)
+			RMSNormBackward(rdx, nil, dy, x, rrstd, gamma, R, D, true)
+			return [][]float32{y, mean, rstd, dx, ry, rrstd, rdx}
+		}
+		want, got := run(false), run(true)
+		for k := range want {
+			sameBits(t, fmt.Sprintf("D=%d output %d", D, k), got[k], want[k])
 		}
 	}
 }

@@ -62,11 +62,11 @@ func normAffineGo(y, x, g, b []float32, m, rs float32) {
 
 // layerNormRowGo normalises one row with the primitives: y = (x − m)·rs·g
 // + b, m = mean(x), rs = 1/sqrt(mean((x − m)²) + eps); invD = 1/len(x).
-func layerNormRowGo(y, x, g, b []float32, invD, eps float32) (m, rs float32) {
+func layerNormRowGo(y, x, g, b []float32, invD, eps float32, stream bool) (m, rs float32) {
 	m = vSum(x) * invD
 	v := vSumSqDev(x, m) * invD
 	rs = float32(1 / math.Sqrt(float64(v+eps)))
-	vNormAffine(y, x, g, b, m, rs)
+	vNormAffine(y, x, g, b, m, rs, stream)
 	return m, rs
 }
 

@@ -2,6 +2,8 @@
 
 package kernels
 
+import "unsafe"
+
 // AVX2/FMA versions of the vector primitives (vec_amd64.s). Each handles a
 // multiple of 8 elements (or columns); the dispatchers below check lengths
 // (the assembly trusts them) and finish the rest with the Go versions.
@@ -15,7 +17,7 @@ func sumAVX2(x *float32, n int) float32
 func sumSqDevAVX2(x *float32, n int, m float32) float32
 
 //go:noescape
-func normAffineAVX2(y, x, gm, b *float32, n int, m, rs float32)
+func normAffineAVX2(y, x, gm, b *float32, n int, m, rs float32, nt int)
 
 //go:noescape
 func normBwdSumsAVX2(pg, pb, dy, x, gm *float32, n int, m, rs float32) (sd, sdx float32)
@@ -24,7 +26,7 @@ func normBwdSumsAVX2(pg, pb, dy, x, gm *float32, n int, m, rs float32) (sd, sdx 
 func normBwdDxAVX2(dx, dy, x, gm *float32, n int, m, rs, c1, c2 float32, set int)
 
 //go:noescape
-func lnRowAVX2(y, x, gm, b *float32, n int, invD, eps float32) (m, rs float32)
+func lnRowAVX2(y, x, gm, b *float32, n int, invD, eps float32, nt int) (m, rs float32)
 
 //go:noescape
 func colSumAVX2(acc, x *float32, rows, ld, n int)
@@ -198,14 +200,14 @@ func vSumSqDev(x []float32, m float32) float32 {
 	return sumSqDevAVX2(&x[0], n, m) + sumSqDevGo(x[n:], m)
 }
 
-func vNormAffine(y, x, g, b []float32, m, rs float32) {
+func vNormAffine(y, x, g, b []float32, m, rs float32, stream bool) {
 	n := len(x) &^ 7
 	if !vecAVX2 || n == 0 {
 		normAffineGo(y, x, g, b, m, rs)
 		return
 	}
 	y, g, b = y[:len(x)], g[:len(x)], b[:len(x)]
-	normAffineAVX2(&y[0], &x[0], &g[0], &b[0], n, m, rs)
+	normAffineAVX2(&y[0], &x[0], &g[0], &b[0], n, m, rs, ntStores(stream, y))
 	normAffineGo(y[n:], x[n:], g[n:], b[n:], m, rs)
 }
 
@@ -221,7 +223,7 @@ func vNormBwdSums(pg, pb, dy, x, g []float32, m, rs float32) (sd, sdx float32) {
 	return sd + td, sdx + tdx
 }
 
-func vNormBwdDx(dx, dy, x, g []float32, m, rs, c1, c2 float32, set bool) {
+func vNormBwdDx(dx, dy, x, g []float32, m, rs, c1, c2 float32, set, stream bool) {
 	n := len(dx) &^ 7
 	if !vecAVX2 || n == 0 {
 		normBwdDxGo(dx, dy, x, g, m, rs, c1, c2, set)
@@ -229,7 +231,11 @@ func vNormBwdDx(dx, dy, x, g []float32, m, rs, c1, c2 float32, set bool) {
 	}
 	k := len(dx)
 	dy, x, g = dy[:k], x[:k], g[:k]
-	normBwdDxAVX2(&dx[0], &dy[0], &x[0], &g[0], n, m, rs, c1, c2, b2i(set))
+	mode := b2i(set)
+	if set {
+		mode += ntStores(stream, dx)
+	}
+	normBwdDxAVX2(&dx[0], &dy[0], &x[0], &g[0], n, m, rs, c1, c2, mode)
 	normBwdDxGo(dx[n:], dy[n:], x[n:], g[n:], m, rs, c1, c2, set)
 }
 
@@ -369,11 +375,21 @@ func vBNBwdDxRows(dx, dy, x, mean, a, b, c0 []float32, rows, ld, n int, set bool
 // vLayerNormRow normalises one row: y = (x − m)·rs·g + b with the row's
 // mean m and rs = 1/sqrt(var + eps); one assembly call when len(x) is a
 // multiple of 8.
-func vLayerNormRow(y, x, g, b []float32, invD, eps float32) (m, rs float32) {
+func vLayerNormRow(y, x, g, b []float32, invD, eps float32, stream bool) (m, rs float32) {
 	if !vecAVX2 || len(x)&7 != 0 || len(x) == 0 {
-		return layerNormRowGo(y, x, g, b, invD, eps)
+		return layerNormRowGo(y, x, g, b, invD, eps, stream)
 	}
 	n := len(x)
 	y, g, b = y[:n], g[:n], b[:n]
-	return lnRowAVX2(&y[0], &x[0], &g[0], &b[0], n, invD, eps)
+	return lnRowAVX2(&y[0], &x[0], &g[0], &b[0], n, invD, eps, ntStores(stream, y))
+}
+
+// ntStores is 1 when the assembly should store out non-temporally: the
+// caller asked for streaming and out starts on a 32-byte boundary, as
+// VMOVNTPS on a ymm register requires.
+func ntStores(stream bool, out []float32) int {
+	if stream && uintptr(unsafe.Pointer(&out[0]))&31 == 0 {
+		return 1
+	}
+	return 0
 }

@@ -105,8 +105,19 @@ sqdone:
 	VFMADD231PS off(R8)(AX*1), v, w; \
 	VMOVUPS w, off(DI)(AX*1)
 
-// func normAffineAVX2(y, x, gm, b *float32, n int, m, rs float32)
-TEXT ·normAffineAVX2(SB), NOSPLIT, $0-48
+// AFF1NT is AFF1 with a non-temporal store (y 32-byte aligned): for outputs
+// far larger than the caches it saves the read-for-ownership of each line.
+#define AFF1NT(off, v, w) \
+	VMOVUPS off(SI)(AX*1), v; \
+	VSUBPS Y14, v, v; \
+	VMULPS Y15, v, v; \
+	VMOVUPS off(R9)(AX*1), w; \
+	VFMADD231PS off(R8)(AX*1), v, w; \
+	VMOVNTPS w, off(DI)(AX*1)
+
+// func normAffineAVX2(y, x, gm, b *float32, n int, m, rs float32, nt int)
+// With nt != 0, y (32-byte aligned) is stored non-temporally.
+TEXT ·normAffineAVX2(SB), NOSPLIT, $0-56
 	MOVQ y+0(FP), DI
 	MOVQ x+8(FP), SI
 	MOVQ gm+16(FP), R8
@@ -116,6 +127,9 @@ TEXT ·normAffineAVX2(SB), NOSPLIT, $0-48
 	VBROADCASTSS rs+44(FP), Y15
 	SHLQ $2, CX
 	XORQ AX, AX
+	MOVQ nt+48(FP), DX
+	TESTQ DX, DX
+	JNZ  affnt32
 
 aff32:
 	MOVQ CX, DX
@@ -135,6 +149,28 @@ aff8:
 	AFF1(0, Y0, Y4)
 	ADDQ $32, AX
 	JMP  aff8
+
+affnt32:
+	MOVQ CX, DX
+	SUBQ AX, DX
+	CMPQ DX, $128
+	JLT  affnt8
+	AFF1NT(0, Y0, Y4)
+	AFF1NT(32, Y1, Y5)
+	AFF1NT(64, Y2, Y6)
+	AFF1NT(96, Y3, Y7)
+	ADDQ $128, AX
+	JMP  affnt32
+
+affnt8:
+	CMPQ AX, CX
+	JGE  affntdone
+	AFF1NT(0, Y0, Y4)
+	ADDQ $32, AX
+	JMP  affnt8
+
+affntdone:
+	SFENCE
 
 affdone:
 	VZEROUPPER
@@ -225,8 +261,21 @@ bwsdone:
 	VMULPS Y13, d, d; \
 	VMOVUPS d, off(DI)(AX*1)
 
+// BWDS1NT is BWDS1 with a non-temporal store (dx 32-byte aligned).
+#define BWDS1NT(off, v, d) \
+	VMOVUPS off(SI)(AX*1), v; \
+	VSUBPS Y12, v, v; \
+	VMULPS Y13, v, v; \
+	VMOVUPS off(BX)(AX*1), d; \
+	VMULPS off(R8)(AX*1), d, d; \
+	VSUBPS Y14, d, d; \
+	VFNMADD231PS Y15, v, d; \
+	VMULPS Y13, d, d; \
+	VMOVNTPS d, off(DI)(AX*1)
+
 // func normBwdDxAVX2(dx, dy, x, gm *float32, n int, m, rs, c1, c2 float32, set int)
-// With set != 0, dx is written rather than added to (BWDS1).
+// With set == 1, dx is written rather than added to (BWDS1); with set == 2,
+// written non-temporally (BWDS1NT).
 TEXT ·normBwdDxAVX2(SB), NOSPLIT, $0-64
 	MOVQ dx+0(FP), DI
 	MOVQ dy+8(FP), BX
@@ -240,6 +289,8 @@ TEXT ·normBwdDxAVX2(SB), NOSPLIT, $0-64
 	SHLQ $2, CX
 	XORQ AX, AX
 	MOVQ set+56(FP), DX
+	CMPQ DX, $2
+	JEQ  bwdn32
 	TESTQ DX, DX
 	JNZ  bwds32
 
@@ -280,6 +331,28 @@ bwds8:
 	BWDS1(0, Y0, Y1)
 	ADDQ $32, AX
 	JMP  bwds8
+
+bwdn32:
+	MOVQ CX, DX
+	SUBQ AX, DX
+	CMPQ DX, $128
+	JLT  bwdn8
+	BWDS1NT(0, Y0, Y1)
+	BWDS1NT(32, Y3, Y4)
+	BWDS1NT(64, Y6, Y7)
+	BWDS1NT(96, Y9, Y10)
+	ADDQ $128, AX
+	JMP  bwdn32
+
+bwdn8:
+	CMPQ AX, CX
+	JGE  bwdndone
+	BWDS1NT(0, Y0, Y1)
+	ADDQ $32, AX
+	JMP  bwdn8
+
+bwdndone:
+	SFENCE
 
 bwddone:
 	VZEROUPPER
@@ -881,12 +954,13 @@ r2done:
 	VZEROUPPER
 	RET
 
-// func lnRowAVX2(y, x, gm, b *float32, n int, invD, eps float32) (m, rs float32)
+// func lnRowAVX2(y, x, gm, b *float32, n int, invD, eps float32, nt int) (m, rs float32)
 // One layer-norm row: m = Σx·invD, rs = 1/sqrt(Σ(x − m)²·invD + eps) (the
 // square root and division in float64, as the Go code does), then
 // y = (x − m)·rs·g + b. Same lane order as sumAVX2, sumSqDevAVX2 and
-// normAffineAVX2, so the results equal those calls'.
-TEXT ·lnRowAVX2(SB), NOSPLIT, $0-56
+// normAffineAVX2, so the results equal those calls'. With nt != 0, y
+// (32-byte aligned) is stored non-temporally, as in normAffineAVX2.
+TEXT ·lnRowAVX2(SB), NOSPLIT, $0-64
 	MOVQ y+0(FP), DI
 	MOVQ x+8(FP), SI
 	MOVQ gm+16(FP), R8
@@ -924,7 +998,7 @@ lsdone:
 	VADDPS Y2, Y0, Y0
 	HSUM(Y0, X0, X1)
 	VMULSS invD+40(FP), X0, X0
-	VMOVSS X0, m+48(FP)
+	VMOVSS X0, m+56(FP)
 	VBROADCASTSS X0, Y14
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
@@ -969,9 +1043,12 @@ lqdone:
 	VMOVQ DX, X1
 	VDIVSD X0, X1, X0
 	VCVTSD2SS X0, X0, X0
-	VMOVSS X0, rs+52(FP)
+	VMOVSS X0, rs+60(FP)
 	VBROADCASTSS X0, Y15
 	XORQ AX, AX
+	MOVQ nt+48(FP), DX
+	TESTQ DX, DX
+	JNZ  lant32
 
 la32:
 	MOVQ CX, DX
@@ -991,6 +1068,28 @@ la8:
 	AFF1(0, Y0, Y4)
 	ADDQ $32, AX
 	JMP  la8
+
+lant32:
+	MOVQ CX, DX
+	SUBQ AX, DX
+	CMPQ DX, $128
+	JLT  lant8
+	AFF1NT(0, Y0, Y4)
+	AFF1NT(32, Y1, Y5)
+	AFF1NT(64, Y2, Y6)
+	AFF1NT(96, Y3, Y7)
+	ADDQ $128, AX
+	JMP  lant32
+
+lant8:
+	CMPQ AX, CX
+	JGE  lantdone
+	AFF1NT(0, Y0, Y4)
+	ADDQ $32, AX
+	JMP  lant8
+
+lantdone:
+	SFENCE
 
 ladone:
 	VZEROUPPER

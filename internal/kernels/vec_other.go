@@ -4,13 +4,13 @@ package kernels
 
 // Without the assembly the vector primitives are their Go versions.
 
-func vSum(x []float32) float32                        { return sumGo(x) }
-func vSumSqDev(x []float32, m float32) float32        { return sumSqDevGo(x, m) }
-func vNormAffine(y, x, g, b []float32, m, rs float32) { normAffineGo(y, x, g, b, m, rs) }
+func vSum(x []float32) float32                                { return sumGo(x) }
+func vSumSqDev(x []float32, m float32) float32                { return sumSqDevGo(x, m) }
+func vNormAffine(y, x, g, b []float32, m, rs float32, _ bool) { normAffineGo(y, x, g, b, m, rs) }
 func vNormBwdSums(pg, pb, dy, x, g []float32, m, rs float32) (sd, sdx float32) {
 	return normBwdSumsGo(pg, pb, dy, x, g, m, rs)
 }
-func vNormBwdDx(dx, dy, x, g []float32, m, rs, c1, c2 float32, set bool) {
+func vNormBwdDx(dx, dy, x, g []float32, m, rs, c1, c2 float32, set, _ bool) {
 	normBwdDxGo(dx, dy, x, g, m, rs, c1, c2, set)
 }
 func vColSum(acc, x []float32, rows, ld, n int) { colSumGo(acc, x, rows, ld, n) }
@@ -35,8 +35,8 @@ func vBNBwdDxRowsMask(dx, dy, x, mean, a, b, c0, z []float32, rows, ld, n int, s
 func vAddReLUFwd(y, a, b []float32)                      { addReluFwdGo(y, a, b) }
 func vReLUBwd2(da, db, dy, y []float32, addA, addB bool) { reluBwd2Go(da, db, dy, y, addA, addB) }
 
-func vLayerNormRow(y, x, g, b []float32, invD, eps float32) (m, rs float32) {
-	return layerNormRowGo(y, x, g, b, invD, eps)
+func vLayerNormRow(y, x, g, b []float32, invD, eps float32, _ bool) (m, rs float32) {
+	return layerNormRowGo(y, x, g, b, invD, eps, false)
 }
 
 func vReLUFwd(y, x []float32)              { reluFwdGo(y, x) }

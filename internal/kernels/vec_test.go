@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+	"unsafe"
 )
 
 // The dispatched vector primitives (assembly where the CPU has it) against
@@ -51,9 +52,13 @@ func TestVecNormRows(t *testing.T) {
 		x, g, b := uniformSlice(r, n, 1, 2), uniformSlice(r, n, 0.5, 1.5), uniformSlice(r, n, -1, 1)
 		dy := uniformSlice(r, n, 0.5, 1.5)
 		y := make([]float32, n)
-		vNormAffine(y, x, g, b, m, rs)
+		vNormAffine(y, x, g, b, m, rs, false)
 		for j := range n {
 			checkClose(t, "normAffine", float64(y[j]), (float64(x[j])-m)*rs*float64(g[j])+float64(b[j]))
+		}
+		for _, ys := range streamTargets(n) {
+			vNormAffine(ys, x, g, b, m, rs, true)
+			sameBits(t, "streamed normAffine", ys, y)
 		}
 		pg, pb := uniformSlice(r, n, -1, 1), uniformSlice(r, n, -1, 1)
 		pg0, pb0 := append([]float32(nil), pg...), append([]float32(nil), pb...)
@@ -70,13 +75,26 @@ func TestVecNormRows(t *testing.T) {
 		checkClose(t, "sdx", float64(sdx), wsdx)
 		dx := uniformSlice(r, n, -1, 1)
 		dx0 := append([]float32(nil), dx...)
-		vNormBwdDx(dx, dy, x, g, m, rs, c1, c2, false)
+		vNormBwdDx(dx, dy, x, g, m, rs, c1, c2, false, true) // stream: ignored when adding
 		for j := range n {
 			xh := (float64(x[j]) - m) * rs
 			want := float64(dx0[j]) + rs*(float64(g[j])*float64(dy[j])-c1-xh*c2)
 			if math.Abs(float64(dx[j])-want) > 1e-5*(math.Abs(want)+3) {
 				t.Errorf("n=%d: dx[%d] = %g, want %g", n, j, dx[j], want)
 			}
+		}
+		dxSet := make([]float32, n)
+		vNormBwdDx(dxSet, dy, x, g, m, rs, c1, c2, true, false)
+		for j := range n {
+			xh := (float64(x[j]) - m) * rs
+			want := rs * (float64(g[j])*float64(dy[j]) - c1 - xh*c2)
+			if math.Abs(float64(dxSet[j])-want) > 1e-5*(math.Abs(want)+3) {
+				t.Errorf("n=%d: set dx[%d] = %g, want %g", n, j, dxSet[j], want)
+			}
+		}
+		for _, ds := range streamTargets(n) {
+			vNormBwdDx(ds, dy, x, g, m, rs, c1, c2, true, true)
+			sameBits(t, "streamed set dx", ds, dxSet)
 		}
 	}
 }
@@ -156,10 +174,17 @@ func TestVecLayerNormRow(t *testing.T) {
 		x, g, b := uniformSlice(r, n, 999, 1001), uniformSlice(r, n, 0.5, 1.5), uniformSlice(r, n, -1, 1)
 		y, y2 := make([]float32, n), make([]float32, n)
 		invD := 1 / float32(n)
-		m, rs := vLayerNormRow(y, x, g, b, invD, 1e-5)
-		m2, rs2 := layerNormRowGo(y2, x, g, b, invD, 1e-5)
+		m, rs := vLayerNormRow(y, x, g, b, invD, 1e-5, false)
+		m2, rs2 := layerNormRowGo(y2, x, g, b, invD, 1e-5, false)
 		if m != m2 || rs != rs2 {
 			t.Errorf("n=%d: fused mean, rstd %g %g; primitives %g %g", n, m, rs, m2, rs2)
+		}
+		for _, ys := range streamTargets(n) {
+			ms, rss := vLayerNormRow(ys, x, g, b, invD, 1e-5, true)
+			if ms != m || rss != rs {
+				t.Errorf("n=%d: streamed mean, rstd %g %g; stored %g %g", n, ms, rss, m, rs)
+			}
+			sameBits(t, "streamed layer-norm row", ys, y)
 		}
 		var s, q float64
 		for _, v := range x {
@@ -342,4 +367,20 @@ func TestAddF64(t *testing.T) {
 			}
 		}
 	}
+}
+
+// streamTargets gives two output slices of length n for the streaming
+// (non-temporal) store paths: one on a 32-byte boundary, which they need
+// and take, and one 4 bytes off it, where they must fall back to ordinary
+// stores rather than fault. Both are filled with garbage.
+func streamTargets(n int) [][]float32 {
+	buf := make([]float32, n+16)
+	off := int((32 - uintptr(unsafe.Pointer(&buf[0]))&31) & 31 / 4)
+	out := [][]float32{buf[off : off+n], buf[off+1 : off+1+n]}
+	for _, o := range out {
+		for j := range o {
+			o[j] = float32(math.NaN())
+		}
+	}
+	return out
 }
