@@ -107,6 +107,14 @@ sqdone:
 
 // AFF1NT is AFF1 with a non-temporal store (y 32-byte aligned): for outputs
 // far larger than the caches it saves the read-for-ownership of each line.
+// The loops that use it (and BWDS1NT's) also prefetch their inputs
+// STREAMAHEAD bytes ahead into L2: they run from L1 over a row the previous
+// pass brought in, and without the prefetch memory sits idle meanwhile (the
+// hardware prefetchers follow demand misses, and there are none). 8 KB
+// measured best of 3-24 KB on [8192, 768]: forward 1.15-1.2x, backward
+// 1.2x faster, paired.
+#define STREAMAHEAD 8192
+
 #define AFF1NT(off, v, w) \
 	VMOVUPS off(SI)(AX*1), v; \
 	VSUBPS Y14, v, v; \
@@ -155,6 +163,8 @@ affnt32:
 	SUBQ AX, DX
 	CMPQ DX, $128
 	JLT  affnt8
+	PREFETCHT1 STREAMAHEAD(SI)(AX*1)
+	PREFETCHT1 STREAMAHEAD+64(SI)(AX*1)
 	AFF1NT(0, Y0, Y4)
 	AFF1NT(32, Y1, Y5)
 	AFF1NT(64, Y2, Y6)
@@ -337,6 +347,10 @@ bwdn32:
 	SUBQ AX, DX
 	CMPQ DX, $128
 	JLT  bwdn8
+	PREFETCHT1 STREAMAHEAD(BX)(AX*1)
+	PREFETCHT1 STREAMAHEAD+64(BX)(AX*1)
+	PREFETCHT1 STREAMAHEAD(SI)(AX*1)
+	PREFETCHT1 STREAMAHEAD+64(SI)(AX*1)
 	BWDS1NT(0, Y0, Y1)
 	BWDS1NT(32, Y3, Y4)
 	BWDS1NT(64, Y6, Y7)
@@ -1074,6 +1088,8 @@ lant32:
 	SUBQ AX, DX
 	CMPQ DX, $128
 	JLT  lant8
+	PREFETCHT1 STREAMAHEAD(SI)(AX*1)
+	PREFETCHT1 STREAMAHEAD+64(SI)(AX*1)
 	AFF1NT(0, Y0, Y4)
 	AFF1NT(32, Y1, Y5)
 	AFF1NT(64, Y2, Y6)
