@@ -125,6 +125,9 @@ func vAdam(p, g, m, v []float32, a AdamParams) {
 func addToAVX2(dst, src *float32, n int)
 
 //go:noescape
+func streamAddAVX2(a, x, y *float32, n int)
+
+//go:noescape
 func addF64AVX2(dst *float64, src *float32, n int)
 
 // vAddF64 accumulates dst += float64(src), the fold of a float32 partial
@@ -392,4 +395,16 @@ func ntStores(stream bool, out []float32) int {
 		return 1
 	}
 	return 0
+}
+
+// vStreamAdd writes a = x + y with non-temporal stores and reports whether
+// it could (AVX2, a 32-byte aligned, a length that is a multiple of 32).
+func vStreamAdd(a, x, y []float32) bool {
+	n := len(a)
+	if !vecAVX2 || n == 0 || n%32 != 0 || ntStores(true, a) == 0 {
+		return false
+	}
+	x, y = x[:n], y[:n]
+	streamAddAVX2(&a[0], &x[0], &y[0], n)
+	return true
 }

@@ -1295,6 +1295,41 @@ addone:
 	VZEROUPPER
 	RET
 
+// func streamAddAVX2(a, x, y *float32, n int)
+// a = x + y with non-temporal stores: the write half of the bandwidth
+// probe that the streaming norm loops are measured against. a is 32-byte
+// aligned and n a multiple of 32.
+TEXT ·streamAddAVX2(SB), NOSPLIT, $0-32
+	MOVQ a+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ y+16(FP), BX
+	MOVQ n+24(FP), CX
+	SHLQ $2, CX
+	XORQ AX, AX
+
+sa32:
+	CMPQ AX, CX
+	JGE  sadone
+	VMOVUPS (SI)(AX*1), Y0
+	VMOVUPS 32(SI)(AX*1), Y1
+	VMOVUPS 64(SI)(AX*1), Y2
+	VMOVUPS 96(SI)(AX*1), Y3
+	VADDPS (BX)(AX*1), Y0, Y0
+	VADDPS 32(BX)(AX*1), Y1, Y1
+	VADDPS 64(BX)(AX*1), Y2, Y2
+	VADDPS 96(BX)(AX*1), Y3, Y3
+	VMOVNTPS Y0, (DI)(AX*1)
+	VMOVNTPS Y1, 32(DI)(AX*1)
+	VMOVNTPS Y2, 64(DI)(AX*1)
+	VMOVNTPS Y3, 96(DI)(AX*1)
+	ADDQ $128, AX
+	JMP  sa32
+
+sadone:
+	SFENCE
+	VZEROUPPER
+	RET
+
 // SKROW64 multiplies-accumulates one broadcast coefficient into 64 columns
 // (Y0..Y7) from the row at DX.
 #define SKROW64 \

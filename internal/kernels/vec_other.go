@@ -50,3 +50,5 @@ func vGemmSmallK(y, a, w, b []float32, m, k, n int, relu bool) {
 func vGemmSmallKAccT(dw, a, dy []float32, m, k, n int) { gemmSmallKAccTGo(dw, a, dy, m, k, n) }
 func smallKAsm(int) bool                               { return false }
 func vAdam(p, g, m, v []float32, a AdamParams)         { adamUpdateGo(p, g, m, v, a) }
+
+func vStreamAdd(a, x, y []float32) bool { return false }

@@ -384,3 +384,22 @@ func streamTargets(n int) [][]float32 {
 	}
 	return out
 }
+
+// TestVecStreamAdd: the bandwidth probe's non-temporal add adds, and
+// declines what it cannot do (unaligned or ragged output) rather than fault.
+func TestVecStreamAdd(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	x, y := uniformSlice(r, 96, -1, 1), uniformSlice(r, 96, -1, 1)
+	ts := streamTargets(96)
+	if vStreamAdd(ts[1], x, y) || vStreamAdd(ts[0][:95], x, y) {
+		t.Fatal("vStreamAdd took an unaligned or ragged output")
+	}
+	if !vStreamAdd(ts[0], x, y) {
+		t.Skip("no non-temporal stores here")
+	}
+	for i := range x {
+		if ts[0][i] != x[i]+y[i] {
+			t.Fatalf("a[%d] = %g, want %g", i, ts[0][i], x[i]+y[i])
+		}
+	}
+}
