@@ -84,11 +84,16 @@ func checkMatrix(name string, rows, cols int, s []float32, ld int) {
 	}
 }
 
-// Blocking parameters, tuned on a 2-core AVX-512 machine (Zen 5: 48 KiB
-// L1d, 1 MiB L2 per core). Throughput measured flat for KC from 256 to 768;
-// two row chunks per thread beat four.
+// Blocking parameters, tuned on a 2-core AVX-512 machine (Zen 4: 32 KiB
+// L1d, 1 MiB L2 per core). KC from paired A/B runs (calls alternated in one
+// process): 1024 beats 384 by 4-6% on 1024³, 2048³ and 2048×3072×768, by
+// 10% on 8192×64×576, and is within 1% elsewhere — fewer K blocks mean
+// fewer passes over C and fewer A packings, and the kernel streams its
+// longer panels from L2 without loss; 512 and 768 lie between, 128-256
+// lose 1-6%. MC 504 beat 126-1008 with it. Two row chunks per thread beat
+// four.
 var (
-	gemmKC              = 384     // depth of a K block (upper bound)
+	gemmKC              = 1024    // depth of a K block (upper bound)
 	gemmMC              = 504     // rows of A per chunk (upper bound)
 	gemmBPackMax        = 1 << 21 // floats of B packed at once (K × column block)
 	gemmChunksPerThread = 2       // row chunks per thread, at least
