@@ -96,14 +96,17 @@ sqdone:
 	VZEROUPPER
 	RET
 
-// AFF1 does one vector of y = (x − m)·rs·g + b at byte offset off+AX.
-#define AFF1(off, v, w) \
+// AFFST does one vector of y = (x − m)·rs·g + b at byte offset off+AX,
+// stored with st.
+#define AFFST(st, off, v, w) \
 	VMOVUPS off(SI)(AX*1), v; \
 	VSUBPS Y14, v, v; \
 	VMULPS Y15, v, v; \
 	VMOVUPS off(R9)(AX*1), w; \
 	VFMADD231PS off(R8)(AX*1), v, w; \
-	VMOVUPS w, off(DI)(AX*1)
+	st w, off(DI)(AX*1)
+
+#define AFF1(off, v, w) AFFST(VMOVUPS, off, v, w)
 
 // AFF1NT is AFF1 with a non-temporal store (y 32-byte aligned): for outputs
 // far larger than the caches it saves the read-for-ownership of each line.
@@ -115,13 +118,7 @@ sqdone:
 // 1.2x faster, paired.
 #define STREAMAHEAD 8192
 
-#define AFF1NT(off, v, w) \
-	VMOVUPS off(SI)(AX*1), v; \
-	VSUBPS Y14, v, v; \
-	VMULPS Y15, v, v; \
-	VMOVUPS off(R9)(AX*1), w; \
-	VFMADD231PS off(R8)(AX*1), v, w; \
-	VMOVNTPS w, off(DI)(AX*1)
+#define AFF1NT(off, v, w) AFFST(VMOVNTPS, off, v, w)
 
 // func normAffineAVX2(y, x, gm, b *float32, n int, m, rs float32, nt int)
 // With nt != 0, y (32-byte aligned) is stored non-temporally.
@@ -259,8 +256,9 @@ bwsdone:
 	VFMADD231PS Y13, d, t; \
 	VMOVUPS t, off(DI)(AX*1)
 
-// BWDS1 is BWD1 writing dx = rs·(g·dy − c1 − x̂·c2), old dx unread.
-#define BWDS1(off, v, d) \
+// BWDS1 is BWD1 writing dx = rs·(g·dy − c1 − x̂·c2), old dx unread, with
+// store st (BWDSST); BWDS1NT stores non-temporally (dx 32-byte aligned).
+#define BWDSST(st, off, v, d) \
 	VMOVUPS off(SI)(AX*1), v; \
 	VSUBPS Y12, v, v; \
 	VMULPS Y13, v, v; \
@@ -269,19 +267,10 @@ bwsdone:
 	VSUBPS Y14, d, d; \
 	VFNMADD231PS Y15, v, d; \
 	VMULPS Y13, d, d; \
-	VMOVUPS d, off(DI)(AX*1)
+	st d, off(DI)(AX*1)
 
-// BWDS1NT is BWDS1 with a non-temporal store (dx 32-byte aligned).
-#define BWDS1NT(off, v, d) \
-	VMOVUPS off(SI)(AX*1), v; \
-	VSUBPS Y12, v, v; \
-	VMULPS Y13, v, v; \
-	VMOVUPS off(BX)(AX*1), d; \
-	VMULPS off(R8)(AX*1), d, d; \
-	VSUBPS Y14, d, d; \
-	VFNMADD231PS Y15, v, d; \
-	VMULPS Y13, d, d; \
-	VMOVNTPS d, off(DI)(AX*1)
+#define BWDS1(off, v, d) BWDSST(VMOVUPS, off, v, d)
+#define BWDS1NT(off, v, d) BWDSST(VMOVNTPS, off, v, d)
 
 // func normBwdDxAVX2(dx, dy, x, gm *float32, n int, m, rs, c1, c2 float32, set int)
 // With set == 1, dx is written rather than added to (BWDS1); with set == 2,
