@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"image"
 	"image/png"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,6 +15,8 @@ import (
 
 	"github.com/resnorm/resnorm/checkpoint"
 	"github.com/resnorm/resnorm/data/mnistdata"
+	"github.com/resnorm/resnorm/models"
+	"github.com/resnorm/resnorm/nn"
 )
 
 // buildBinary compiles resnorm once per test run.
@@ -169,5 +172,38 @@ func TestReadPNGRejectsWrongSize(t *testing.T) {
 	os.WriteFile(path, []byte("not a png"), 0o644)
 	if _, err := readPNG(path); err == nil {
 		t.Fatal("garbage accepted as PNG")
+	}
+}
+
+// TestBatchNormCarryoverWarning: a run too short for BatchNorm's moving
+// statistics to forget their initial values says so on stderr, with the
+// right share; a model without BatchNorm has nothing to carry over.
+func TestBatchNormCarryoverWarning(t *testing.T) {
+	m, err := models.New("seed", models.Options{Seed: 1, Classes: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mom, carry := batchNormCarryover(m, 94)
+	if mom != 0.99 || math.Abs(carry-math.Pow(0.99, 94)) > 1e-12 {
+		t.Fatalf("seed model, 94 steps: momentum %g, carry-over %g; want 0.99, %g", mom, carry, math.Pow(0.99, 94))
+	}
+	if n := stepsBelow(0.99, 0.01); n != 459 || math.Pow(0.99, float64(n)) >= 0.01 || math.Pow(0.99, float64(n-1)) < 0.01 {
+		t.Fatalf("stepsBelow(0.99, 0.01) = %d", n)
+	}
+	dense, err := nn.Sequential{InputShape: []int{4}, Layers: []nn.Layer{nn.Dense(2)}}.Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if mom, carry := batchNormCarryover(dense, 5); mom != 0 || carry != 0 {
+		t.Fatalf("model without BatchNorm: momentum %g, carry-over %g", mom, carry)
+	}
+
+	var out, errb bytes.Buffer
+	dir := filepath.Join(t.TempDir(), "run")
+	if err := run([]string{"train", "--quiet", "--limit", "64", "--out", dir}, &out, &errb); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(errb.String(), "warning: after 2 steps BatchNorm's moving statistics (momentum 0.99) will still be 98% their initial") {
+		t.Fatalf("stderr of a 2-step run: %q", errb.String())
 	}
 }
