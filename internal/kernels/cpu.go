@@ -11,6 +11,9 @@ type cpuFeatures struct {
 	// AVX2 and the smaller AVX2 tile can win where it pads much less (see
 	// gemmFor).
 	HalfAVX512 bool
+	// LastLevelCache is the size in bytes of the largest cache level (the
+	// L3 on most x86 parts; 0 where CPUID does not say).
+	LastLevelCache int
 }
 
 var cpu = detectCPU()
@@ -47,4 +50,25 @@ func halfWidthAVX512(vendor string, eax1 uint32) bool {
 		family += eax1 >> 20 & 0xff
 	}
 	return vendor == "AuthenticAMD" && family == 0x19
+}
+
+// lastLevelCache returns the size in bytes of the largest cache level the
+// CPUID deterministic cache parameters describe (leaf 4 on Intel,
+// 0x8000001D on AMD; the leaf is passed in), or 0 if they describe none.
+// Each subleaf is one cache: EAX[4:0] its type (0: no more), EAX[7:5] its
+// level; size = ways·partitions·line·sets, each stored minus one in EBX
+// and ECX.
+func lastLevelCache(cpuid func(leaf, sub uint32) (eax, ebx, ecx, edx uint32), leaf uint32) int {
+	level, size := uint32(0), 0
+	for sub := uint32(0); sub < 16; sub++ {
+		eax, ebx, ecx, _ := cpuid(leaf, sub)
+		if eax&0x1f == 0 {
+			break
+		}
+		ways, parts, line := int(ebx>>22&0x3ff)+1, int(ebx>>12&0x3ff)+1, int(ebx&0xfff)+1
+		if l := eax >> 5 & 7; l >= level {
+			level, size = l, ways*parts*line*(int(ecx)+1)
+		}
+	}
+	return size
 }

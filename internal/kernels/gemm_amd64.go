@@ -59,6 +59,20 @@ func detectCPU() cpuFeatures {
 		vendor = append(vendor, byte(r), byte(r>>8), byte(r>>16), byte(r>>24))
 	}
 	f.HalfAVX512 = f.AVX512F && halfWidthAVX512(string(vendor), eax1)
+	switch string(vendor) {
+	case "GenuineIntel":
+		if maxLeaf >= 4 {
+			f.LastLevelCache = lastLevelCache(cpuid, 4)
+		}
+	case "AuthenticAMD":
+		// Leaf 0x8000001D exists with the topology extensions (CPUID
+		// 0x80000001 ECX bit 22).
+		if maxExt, _, _, _ := cpuid(0x80000000, 0); maxExt >= 0x8000001d {
+			if _, _, ecx, _ := cpuid(0x80000001, 0); ecx&(1<<22) != 0 {
+				f.LastLevelCache = lastLevelCache(cpuid, 0x8000001d)
+			}
+		}
+	}
 	return f
 }
 

@@ -416,3 +416,34 @@ func TestSgemmRows(t *testing.T) {
 		}
 	}
 }
+
+// TestLastLevelCache decodes CPUID cache descriptions: the largest level
+// wins, and the list ends at the first null subleaf.
+func TestLastLevelCache(t *testing.T) {
+	// One cache per subleaf: type, level, ways, partitions, line, sets.
+	type cache struct{ typ, level, ways, parts, line, sets uint32 }
+	desc := func(cs ...cache) func(leaf, sub uint32) (eax, ebx, ecx, edx uint32) {
+		return func(_, sub uint32) (eax, ebx, ecx, edx uint32) {
+			if int(sub) >= len(cs) {
+				return 0, 0, 0, 0
+			}
+			c := cs[sub]
+			return c.typ | c.level<<5, (c.ways-1)<<22 | (c.parts-1)<<12 | (c.line - 1), c.sets - 1, 0
+		}
+	}
+	zen4 := desc( // L1d 32 KiB, L1i 32 KiB, L2 1 MiB, L3 32 MiB
+		cache{1, 1, 8, 1, 64, 64}, cache{2, 1, 8, 1, 64, 64},
+		cache{3, 2, 8, 1, 64, 2048}, cache{3, 3, 16, 1, 64, 32768})
+	if got := lastLevelCache(zen4, 0x8000001d); got != 32<<20 {
+		t.Errorf("Zen 4-like caches: %d bytes, want %d", got, 32<<20)
+	}
+	if got := lastLevelCache(desc(), 4); got != 0 {
+		t.Errorf("no caches described: %d bytes, want 0", got)
+	}
+	if got := streamThreshold(32 << 20); got != 4<<20 {
+		t.Errorf("streamThreshold(32 MiB) = %d floats, want %d", got, 4<<20)
+	}
+	if got := streamThreshold(0); got != 4<<20 {
+		t.Errorf("streamThreshold(unknown) = %d floats, want %d", got, 4<<20)
+	}
+}
