@@ -337,7 +337,7 @@ func normBackward(dx, dgamma, dbeta, dy, x, mean, rstd, gamma []float32, R, D in
 				m = mean[r]
 			}
 			rs := rstd[r]
-			sd, sdx := vNormBwdSums(pg, pb, dyr, xr, g, m, rs) // Σdx̂, Σdx̂·x̂
+			sd, sdx := vNormBwdSums(pg, pb, dyr, xr, g, m, rs, stream) // Σdx̂, Σdx̂·x̂
 			if dx == nil {
 				continue
 			}

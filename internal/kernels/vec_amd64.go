@@ -20,7 +20,7 @@ func sumSqDevAVX2(x *float32, n int, m float32) float32
 func normAffineAVX2(y, x, gm, b *float32, n int, m, rs float32, nt int)
 
 //go:noescape
-func normBwdSumsAVX2(pg, pb, dy, x, gm *float32, n int, m, rs float32) (sd, sdx float32)
+func normBwdSumsAVX2(pg, pb, dy, x, gm *float32, n int, m, rs float32, pf int) (sd, sdx float32)
 
 //go:noescape
 func normBwdDxAVX2(dx, dy, x, gm *float32, n int, m, rs, c1, c2 float32, set int)
@@ -214,14 +214,14 @@ func vNormAffine(y, x, g, b []float32, m, rs float32, stream bool) {
 	normAffineGo(y[n:], x[n:], g[n:], b[n:], m, rs)
 }
 
-func vNormBwdSums(pg, pb, dy, x, g []float32, m, rs float32) (sd, sdx float32) {
+func vNormBwdSums(pg, pb, dy, x, g []float32, m, rs float32, stream bool) (sd, sdx float32) {
 	n := len(dy) &^ 7
 	if !vecAVX2 || n == 0 {
 		return normBwdSumsGo(pg, pb, dy, x, g, m, rs)
 	}
 	k := len(dy)
 	pg, pb, x, g = pg[:k], pb[:k], x[:k], g[:k]
-	sd, sdx = normBwdSumsAVX2(&pg[0], &pb[0], &dy[0], &x[0], &g[0], n, m, rs)
+	sd, sdx = normBwdSumsAVX2(&pg[0], &pb[0], &dy[0], &x[0], &g[0], n, m, rs, b2i(stream))
 	td, tdx := normBwdSumsGo(pg[n:], pb[n:], dy[n:], x[n:], g[n:], m, rs)
 	return sd + td, sdx + tdx
 }

@@ -199,8 +199,10 @@ affdone:
 	VADDPS d, sd, sd; \
 	VFMADD231PS v, d, sdx
 
-// func normBwdSumsAVX2(pg, pb, dy, x, gm *float32, n int, m, rs float32) (sd, sdx float32)
-TEXT ·normBwdSumsAVX2(SB), NOSPLIT, $0-64
+// func normBwdSumsAVX2(pg, pb, dy, x, gm *float32, n int, m, rs float32, pf int) (sd, sdx float32)
+// With pf != 0 (a streaming-size backward) its main loop prefetches dy and
+// x STREAMAHEAD bytes ahead into L2, one line of each per 64 bytes.
+TEXT ·normBwdSumsAVX2(SB), NOSPLIT, $0-72
 	MOVQ pg+0(FP), R10
 	MOVQ pb+8(FP), R11
 	MOVQ dy+16(FP), BX
@@ -215,6 +217,9 @@ TEXT ·normBwdSumsAVX2(SB), NOSPLIT, $0-64
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
+	MOVQ pf+56(FP), DX
+	TESTQ DX, DX
+	JNZ  bwsp16
 
 bws16:
 	MOVQ CX, DX
@@ -225,6 +230,18 @@ bws16:
 	BWS1(32, Y1, Y3, Y8, Y9, Y10, Y11)
 	ADDQ $64, AX
 	JMP  bws16
+
+bwsp16:
+	MOVQ CX, DX
+	SUBQ AX, DX
+	CMPQ DX, $64
+	JLT  bws8
+	PREFETCHT1 STREAMAHEAD(BX)(AX*1)
+	PREFETCHT1 STREAMAHEAD(SI)(AX*1)
+	BWS1(0, Y0, Y2, Y4, Y5, Y6, Y7)
+	BWS1(32, Y1, Y3, Y8, Y9, Y10, Y11)
+	ADDQ $64, AX
+	JMP  bwsp16
 
 bws8:
 	CMPQ AX, CX
@@ -238,8 +255,8 @@ bwsdone:
 	VADDPS Y3, Y2, Y2
 	HSUM(Y0, X0, X1)
 	HSUM(Y2, X2, X3)
-	VMOVSS X0, sd+56(FP)
-	VMOVSS X2, sdx+60(FP)
+	VMOVSS X0, sd+64(FP)
+	VMOVSS X2, sdx+68(FP)
 	VZEROUPPER
 	RET
 

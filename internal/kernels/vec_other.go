@@ -7,7 +7,7 @@ package kernels
 func vSum(x []float32) float32                                { return sumGo(x) }
 func vSumSqDev(x []float32, m float32) float32                { return sumSqDevGo(x, m) }
 func vNormAffine(y, x, g, b []float32, m, rs float32, _ bool) { normAffineGo(y, x, g, b, m, rs) }
-func vNormBwdSums(pg, pb, dy, x, g []float32, m, rs float32) (sd, sdx float32) {
+func vNormBwdSums(pg, pb, dy, x, g []float32, m, rs float32, _ bool) (sd, sdx float32) {
 	return normBwdSumsGo(pg, pb, dy, x, g, m, rs)
 }
 func vNormBwdDx(dx, dy, x, g []float32, m, rs, c1, c2 float32, set, _ bool) {

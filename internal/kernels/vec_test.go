@@ -62,7 +62,11 @@ func TestVecNormRows(t *testing.T) {
 		}
 		pg, pb := uniformSlice(r, n, -1, 1), uniformSlice(r, n, -1, 1)
 		pg0, pb0 := append([]float32(nil), pg...), append([]float32(nil), pb...)
-		sd, sdx := vNormBwdSums(pg, pb, dy, x, g, m, rs)
+		pgs, pbs := append([]float32(nil), pg...), append([]float32(nil), pb...)
+		sd, sdx := vNormBwdSums(pg, pb, dy, x, g, m, rs, false)
+		sds, sdxs := vNormBwdSums(pgs, pbs, dy, x, g, m, rs, true) // prefetching: same bits
+		sameBits(t, "prefetching backward sums", []float32{sds, sdxs}, []float32{sd, sdx})
+		sameBits(t, "prefetching backward partials", append(pgs, pbs...), append(pg, pb...))
 		var wsd, wsdx float64
 		for j := range n {
 			xh := (float64(x[j]) - m) * rs
