@@ -273,7 +273,7 @@ func RMSNormForward(y, rstd, x, gamma []float32, R, D int, eps float32) {
 	ParallelFor(R, rowGrain(D), func(lo, hi int) {
 		for r := lo; r < hi; r++ {
 			xr := x[r*D : r*D+D]
-			rs := float32(1 / math.Sqrt(float64(vSumSqDev(xr, 0)*invD+eps)))
+			rs := float32(1 / math.Sqrt(float64(vSumSqDev(xr, 0, stream)*invD+eps)))
 			rstd[r] = rs
 			vNormAffine(y[r*D:r*D+D], xr, g, b, 0, rs, stream)
 		}

@@ -64,7 +64,7 @@ func normAffineGo(y, x, g, b []float32, m, rs float32) {
 // + b, m = mean(x), rs = 1/sqrt(mean((x − m)²) + eps); invD = 1/len(x).
 func layerNormRowGo(y, x, g, b []float32, invD, eps float32, stream bool) (m, rs float32) {
 	m = vSum(x) * invD
-	v := vSumSqDev(x, m) * invD
+	v := vSumSqDev(x, m, false) * invD
 	rs = float32(1 / math.Sqrt(float64(v+eps)))
 	vNormAffine(y, x, g, b, m, rs, stream)
 	return m, rs

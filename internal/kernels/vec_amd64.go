@@ -14,7 +14,7 @@ var vecAVX2 = cpu.AVX2 && cpu.FMA
 func sumAVX2(x *float32, n int) float32
 
 //go:noescape
-func sumSqDevAVX2(x *float32, n int, m float32) float32
+func sumSqDevAVX2(x *float32, n int, m float32, pf int) float32
 
 //go:noescape
 func normAffineAVX2(y, x, gm, b *float32, n int, m, rs float32, nt int)
@@ -195,12 +195,12 @@ func vSum(x []float32) float32 {
 	return sumAVX2(&x[0], n) + sumGo(x[n:])
 }
 
-func vSumSqDev(x []float32, m float32) float32 {
+func vSumSqDev(x []float32, m float32, stream bool) float32 {
 	n := len(x) &^ 7
 	if !vecAVX2 || n == 0 {
 		return sumSqDevGo(x, m)
 	}
-	return sumSqDevAVX2(&x[0], n, m) + sumSqDevGo(x[n:], m)
+	return sumSqDevAVX2(&x[0], n, m, b2i(stream)) + sumSqDevGo(x[n:], m)
 }
 
 func vNormAffine(y, x, g, b []float32, m, rs float32, stream bool) {

@@ -5,7 +5,7 @@ package kernels
 // Without the assembly the vector primitives are their Go versions.
 
 func vSum(x []float32) float32                                { return sumGo(x) }
-func vSumSqDev(x []float32, m float32) float32                { return sumSqDevGo(x, m) }
+func vSumSqDev(x []float32, m float32, _ bool) float32        { return sumSqDevGo(x, m) }
 func vNormAffine(y, x, g, b []float32, m, rs float32, _ bool) { normAffineGo(y, x, g, b, m, rs) }
 func vNormBwdSums(pg, pb, dy, x, g []float32, m, rs float32, _ bool) (sd, sdx float32) {
 	return normBwdSumsGo(pg, pb, dy, x, g, m, rs)

@@ -40,7 +40,10 @@ func TestVecRowReductions(t *testing.T) {
 		}
 		checkClose(t, "sum", float64(vSum(x)), s)
 		checkClose(t, "sumGo", float64(sumGo(x)), s)
-		checkClose(t, "sumSqDev", float64(vSumSqDev(x, 0.5)), q)
+		checkClose(t, "sumSqDev", float64(vSumSqDev(x, 0.5, false)), q)
+		if a, b := vSumSqDev(x, 0.5, false), vSumSqDev(x, 0.5, true); math.Float32bits(a) != math.Float32bits(b) {
+			t.Errorf("n=%d: prefetching sumSqDev %g, plain %g", n, b, a)
+		}
 		checkClose(t, "sumSqDevGo", float64(sumSqDevGo(x, 0.5)), q)
 	}
 }
