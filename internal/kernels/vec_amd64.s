@@ -146,7 +146,8 @@ sqdone:
 #define AFF1NT(off, v, w) AFFST(VMOVNTPS, off, v, w)
 
 // func normAffineAVX2(y, x, gm, b *float32, n int, m, rs float32, nt int)
-// With nt != 0, y (32-byte aligned) is stored non-temporally.
+// With nt != 0, y (32-byte aligned) is stored non-temporally and x
+// prefetched STREAMAHEAD bytes ahead.
 TEXT ·normAffineAVX2(SB), NOSPLIT, $0-56
 	MOVQ y+0(FP), DI
 	MOVQ x+8(FP), SI
@@ -314,7 +315,8 @@ bwsdone:
 
 // func normBwdDxAVX2(dx, dy, x, gm *float32, n int, m, rs, c1, c2 float32, set int)
 // With set == 1, dx is written rather than added to (BWDS1); with set == 2,
-// written non-temporally (BWDS1NT).
+// written non-temporally (BWDS1NT, dx 32-byte aligned) while dy and x are
+// prefetched STREAMAHEAD bytes ahead.
 TEXT ·normBwdDxAVX2(SB), NOSPLIT, $0-64
 	MOVQ dx+0(FP), DI
 	MOVQ dy+8(FP), BX
@@ -1005,8 +1007,9 @@ r2done:
 // One layer-norm row: m = Σx·invD, rs = 1/sqrt(Σ(x − m)²·invD + eps) (the
 // square root and division in float64, as the Go code does), then
 // y = (x − m)·rs·g + b. Same lane order as sumAVX2, sumSqDevAVX2 and
-// normAffineAVX2, so the results equal those calls'. With nt != 0, y
-// (32-byte aligned) is stored non-temporally, as in normAffineAVX2.
+// normAffineAVX2, so the results equal those calls'. With nt != 0 (a
+// streaming-size output), y (32-byte aligned) is stored non-temporally and
+// x prefetched STREAMAHEAD bytes ahead in the first and last passes.
 TEXT ·lnRowAVX2(SB), NOSPLIT, $0-64
 	MOVQ y+0(FP), DI
 	MOVQ x+8(FP), SI
