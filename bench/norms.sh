@@ -5,7 +5,8 @@
 # PyTorch's (bench/torch_norm.py) alternately,
 # in the same session, ROUNDS times, then prints each side's median, min
 # and max milliseconds, the ratio of the medians (PyTorch / resnorm: > 1
-# means resnorm is faster), and resnorm's achieved bandwidth as a fraction
+# means resnorm is faster) and the paired ratio (the median of each round's
+# own ratio), and resnorm's achieved bandwidth as a fraction
 # of the bandwidth measured in the same rounds: "of bw" against STREAM's
 # add as STREAM counts it (12 bytes per element, ordinary stores, so the
 # read-for-ownership of the written lines goes uncounted), "of NT" against
@@ -45,14 +46,15 @@ bw = statistics.median(m for _, m in res.pop("MemBandwidth", {}).get("go", [(0, 
 bwnt = statistics.median(m for _, m in res.pop("MemBandwidthNT", {}).get("go", [(0, float("nan"))]))
 print(f"Norms, {sys.argv[2]} thread(s): ms per call, median [min, max] over {max(len(s) for d in res.values() for s in d.values())} rounds")
 print(f"memory bandwidth (STREAM add, same rounds): {bw / 1e3:.1f} GB/s; with non-temporal stores: {bwnt / 1e3:.1f} GB/s")
-print(f"{'workload':<18} {'resnorm':>22} {'PyTorch':>22} {'ratio':>6} {'resnorm GB/s':>13} {'of bw':>6} {'of NT':>6}")
+print(f"{'workload':<18} {'resnorm':>22} {'PyTorch':>22} {'ratio':>6} {'paired':>6} {'resnorm GB/s':>13} {'of bw':>6} {'of NT':>6}")
 for name, d in res.items():
     cell = lambda xs: f"{statistics.median(xs):6.3f} [{min(xs):6.3f}, {max(xs):6.3f}]" if xs else "-"
     g, t = [ms for ms, _ in d.get("go", [])], [ms for ms, _ in d.get("torch", [])]
     ratio = statistics.median(t) / statistics.median(g) if g and t else float("nan")
+    paired = statistics.median(b / a for a, b in zip(g, t)) if g and t else float("nan")
     gbs = statistics.median(m for _, m in d["go"]) / 1e3 if g else float("nan")
     # BatchNorm's [32,14,14,64] (1.6 MB) lives in cache: no bandwidth bound.
     frac = "cache" if name == "BatchNormTrain" else f"{gbs * 1e3 / bw:.0%}"
     fracnt = "" if name == "BatchNormTrain" else f"{gbs * 1e3 / bwnt:.0%}"
-    print(f"{name:<18} {cell(g):>22} {cell(t):>22} {ratio:6.2f} {gbs:13.1f} {frac:>6} {fracnt:>6}")
+    print(f"{name:<18} {cell(g):>22} {cell(t):>22} {ratio:6.2f} {paired:6.2f} {gbs:13.1f} {frac:>6} {fracnt:>6}")
 PY

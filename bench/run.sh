@@ -2,7 +2,9 @@
 # Runs resnorm's SGEMM (go test -bench BenchmarkSgemm in internal/kernels)
 # and PyTorch's torch.mm on OpenBLAS (bench/torch_gemm.py) alternately, in
 # the same session, ROUNDS times, then prints each side's median, min and
-# max GFLOP/s per shape and the ratio of the medians (resnorm / PyTorch).
+# max GFLOP/s per shape, the ratio of the medians (resnorm / PyTorch) and
+# the paired ratio (the median of each round's own ratio: the two sides of
+# a round run minutes apart at most, so load that drifts cancels).
 #
 # Usage: bench/run.sh [threads] [rounds]      (defaults: 2 threads, 5 rounds)
 #
@@ -45,10 +47,11 @@ for line in open(sys.argv[1]):
     side, name, v = line.split()
     res.setdefault(name, {}).setdefault(side, []).append(float(v))
 print(f"SGEMM GFLOP/s, {sys.argv[2]} thread(s): median [min, max] over {max(len(s) for d in res.values() for s in d.values())} rounds")
-print(f"{'shape':<18} {'resnorm':>24} {'torch (OpenBLAS)':>24} {'ratio':>6}")
+print(f"{'shape':<18} {'resnorm':>24} {'torch (OpenBLAS)':>24} {'ratio':>6} {'paired':>6}")
 for name, d in res.items():
     cell = lambda xs: f"{statistics.median(xs):7.1f} [{min(xs):6.1f}, {max(xs):6.1f}]" if xs else "-"
     g, t = d.get("go", []), d.get("torch", [])
     ratio = statistics.median(g) / statistics.median(t) if g and t else float("nan")
-    print(f"{name:<18} {cell(g):>24} {cell(t):>24} {ratio:6.2f}")
+    paired = statistics.median(a / b for a, b in zip(g, t)) if g and t else float("nan")
+    print(f"{name:<18} {cell(g):>24} {cell(t):>24} {ratio:6.2f} {paired:6.2f}")
 PY
