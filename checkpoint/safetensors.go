@@ -362,6 +362,23 @@ func objectFields(b []byte) ([]field, error) {
 	return out, nil
 }
 
+// entryTypeError says in the file's terms what a tensor entry of the
+// wrong JSON type holds (json's own message names Go types).
+func entryTypeError(err error) error {
+	var te *json.UnmarshalTypeError
+	if !errors.As(err, &te) {
+		return err
+	}
+	field, _, _ := strings.Cut(te.Field, ".")
+	want, ok := map[string]string{
+		"dtype": "a string", "shape": "a list of integers", "data_offsets": "a list of two integers",
+	}[field]
+	if !ok {
+		return fmt.Errorf("must be an object with dtype, shape and data_offsets, not a JSON %s", te.Value)
+	}
+	return fmt.Errorf("%s must be %s, not a JSON %s", field, want, te.Value)
+}
+
 func parseEntry(name string, raw []byte) (entry, error) {
 	var j struct {
 		Dtype       *string  `json:"dtype"`
@@ -369,7 +386,7 @@ func parseEntry(name string, raw []byte) (entry, error) {
 		DataOffsets *[]int64 `json:"data_offsets"`
 	}
 	if err := json.Unmarshal(raw, &j); err != nil {
-		return entry{}, err
+		return entry{}, entryTypeError(err)
 	}
 	if j.Dtype == nil || j.Shape == nil || j.DataOffsets == nil {
 		return entry{}, errors.New("needs dtype, shape and data_offsets")
