@@ -28,6 +28,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/resnorm/resnorm/internal/jsonerr"
 	"github.com/resnorm/resnorm/tensor"
 )
 
@@ -362,23 +363,6 @@ func objectFields(b []byte) ([]field, error) {
 	return out, nil
 }
 
-// entryTypeError says in the file's terms what a tensor entry of the
-// wrong JSON type holds (json's own message names Go types).
-func entryTypeError(err error) error {
-	var te *json.UnmarshalTypeError
-	if !errors.As(err, &te) {
-		return err
-	}
-	field, _, _ := strings.Cut(te.Field, ".")
-	want, ok := map[string]string{
-		"dtype": "a string", "shape": "a list of integers", "data_offsets": "a list of two integers",
-	}[field]
-	if !ok {
-		return fmt.Errorf("must be an object with dtype, shape and data_offsets, not a JSON %s", te.Value)
-	}
-	return fmt.Errorf("%s must be %s, not a JSON %s", field, want, te.Value)
-}
-
 func parseEntry(name string, raw []byte) (entry, error) {
 	var j struct {
 		Dtype       *string  `json:"dtype"`
@@ -386,7 +370,7 @@ func parseEntry(name string, raw []byte) (entry, error) {
 		DataOffsets *[]int64 `json:"data_offsets"`
 	}
 	if err := json.Unmarshal(raw, &j); err != nil {
-		return entry{}, entryTypeError(err)
+		return entry{}, jsonerr.Explain(err)
 	}
 	if j.Dtype == nil || j.Shape == nil || j.DataOffsets == nil {
 		return entry{}, errors.New("needs dtype, shape and data_offsets")

@@ -631,6 +631,11 @@ func TestConfigRoundTrip(t *testing.T) {
 			t.Errorf("bad config accepted: %s", bad)
 		}
 	}
+	// A value of the wrong type is named in the config's terms.
+	wrongType := `{"class_name":"Sequential","config":{"name":"m","input_shape":[4],"layers":[{"class_name":"Dense","config":{"units":"8"}}]}}`
+	if _, err := ModelFromConfig([]byte(wrongType)); err == nil || !strings.Contains(err.Error(), `layer 0: nn: Dense config: units: expected an integer, found a JSON string`) {
+		t.Errorf("wrong-type config: error %v", err)
+	}
 }
 
 func TestSaveLoadWeights(t *testing.T) {

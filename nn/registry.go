@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/resnorm/resnorm/internal/jsonerr"
 	"regexp"
 	"sort"
 	"strings"
@@ -114,7 +115,7 @@ func decodeStrict(raw []byte, v any) error {
 	d := json.NewDecoder(bytes.NewReader(raw))
 	d.DisallowUnknownFields()
 	if err := d.Decode(v); err != nil {
-		return err
+		return jsonerr.Explain(err)
 	}
 	if d.More() {
 		return fmt.Errorf("trailing data after config")

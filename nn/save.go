@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/resnorm/resnorm/checkpoint"
+	"github.com/resnorm/resnorm/internal/jsonerr"
 )
 
 // modelConfig is a model's JSON form: {"class_name": "Sequential" or
@@ -94,7 +95,7 @@ func (m *Model) MarshalConfig() ([]byte, error) {
 func ModelFromConfig(data []byte) (*Model, error) {
 	var mc modelConfig
 	if err := json.Unmarshal(data, &mc); err != nil {
-		return nil, fmt.Errorf("nn: model config: %w", err)
+		return nil, fmt.Errorf("nn: model config: %w", jsonerr.Explain(err))
 	}
 	switch mc.ClassName {
 	case "Sequential":

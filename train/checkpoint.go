@@ -10,6 +10,7 @@ import (
 
 	"github.com/resnorm/resnorm/checkpoint"
 	"github.com/resnorm/resnorm/data"
+	"github.com/resnorm/resnorm/internal/jsonerr"
 	"github.com/resnorm/resnorm/nn"
 	"github.com/resnorm/resnorm/optim"
 	"github.com/resnorm/resnorm/tensor"
@@ -83,11 +84,11 @@ func LoadCheckpoint(dir string, m *nn.Model, opt optim.Optimizer) (Position, *Hi
 	}
 	var pos Position
 	if err := json.Unmarshal([]byte(meta["position"]), &pos); err != nil {
-		return Position{}, nil, fmt.Errorf("train: %s: bad position: %w", path, err)
+		return Position{}, nil, fmt.Errorf("train: %s: bad position: %w", path, jsonerr.Explain(err))
 	}
 	var hj []epochJSON
 	if err := json.Unmarshal([]byte(meta["history"]), &hj); err != nil {
-		return Position{}, nil, fmt.Errorf("train: %s: bad history: %w", path, err)
+		return Position{}, nil, fmt.Errorf("train: %s: bad history: %w", path, jsonerr.Explain(err))
 	}
 	hist := &History{}
 	for _, e := range hj {

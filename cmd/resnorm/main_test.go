@@ -207,3 +207,20 @@ func TestBatchNormCarryoverWarning(t *testing.T) {
 		t.Fatalf("stderr of a 2-step run: %q", errb.String())
 	}
 }
+
+// TestCorruptRunSpec: a run.json with a value of the wrong type is named in
+// the file's terms, not in Go's.
+func TestCorruptRunSpec(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "run.json"), []byte(`{"model":"seed","epochs":"two","batch_size":32}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"train", "--resume", dir}, {"eval", dir}} {
+		var out, errb bytes.Buffer
+		err := run(args, &out, &errb)
+		if err == nil || !strings.Contains(err.Error(), "run.json is corrupt: epochs: expected an integer, found a JSON string") ||
+			strings.Contains(err.Error(), "Go ") {
+			t.Errorf("%v: error %v", args, err)
+		}
+	}
+}

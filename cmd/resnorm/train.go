@@ -15,6 +15,7 @@ import (
 	"github.com/resnorm/resnorm/checkpoint"
 	"github.com/resnorm/resnorm/data"
 	"github.com/resnorm/resnorm/data/mnistdata"
+	"github.com/resnorm/resnorm/internal/jsonerr"
 	"github.com/resnorm/resnorm/models"
 	"github.com/resnorm/resnorm/nn"
 	"github.com/resnorm/resnorm/optim"
@@ -93,7 +94,7 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 			return fmt.Errorf("train: cannot resume %s: %w", dir, err)
 		}
 		if err := json.Unmarshal(b, &s); err != nil {
-			return fmt.Errorf("train: cannot resume %s: %s is corrupt: %w", dir, runSpecFile, err)
+			return fmt.Errorf("train: cannot resume %s: %s is corrupt: %w", dir, runSpecFile, jsonerr.Explain(err))
 		}
 	}
 	if err := s.validate(); err != nil {
@@ -301,7 +302,7 @@ func readRun(dir string) (runSpec, *nn.Model, error) {
 		return s, nil, fmt.Errorf("%s is not a resnorm run: %w", dir, err)
 	}
 	if err := json.Unmarshal(b, &s); err != nil {
-		return s, nil, fmt.Errorf("%s: %s is corrupt: %w", dir, runSpecFile, err)
+		return s, nil, fmt.Errorf("%s: %s is corrupt: %w", dir, runSpecFile, jsonerr.Explain(err))
 	}
 	m, err := buildModel(s)
 	if err != nil {
