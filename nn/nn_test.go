@@ -1,6 +1,7 @@
 package nn
 
 import (
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -696,5 +697,23 @@ func TestSaveLoadWeights(t *testing.T) {
 	}
 	if _, err := os.Stat(path); err != nil {
 		t.Fatal(err)
+	}
+
+	// A NaN or infinite weight (a diverged run, a corrupt file) is refused
+	// by name and position; nothing is loaded.
+	for _, bad := range []float32{float32(math.NaN()), float32(math.Inf(-1))} {
+		src := mustBuild(t, seedLike(1))
+		src.Weights()[2].Var.Value.Data[7] = bad
+		badPath := filepath.Join(dir, "bad.safetensors")
+		if err := src.SaveWeights(badPath); err != nil {
+			t.Fatal(err)
+		}
+		dst := mustBuild(t, seedLike(2))
+		snapshot := slices.Clone(dst.Weights()[0].Var.Value.Data)
+		err := dst.LoadWeights(badPath)
+		wantErr(t, err, fmt.Sprintf("tensor %q holds %v at index 7", src.Weights()[2].Name, bad))
+		if !slices.Equal(snapshot, dst.Weights()[0].Var.Value.Data) {
+			t.Error("a refused load changed weights")
+		}
 	}
 }
