@@ -206,11 +206,11 @@ func (m *Model) LoadWeights(path string) error {
 		if !slices.Equal(t.T.Shape, w.Var.Value.Shape) {
 			problems = append(problems, fmt.Sprintf("tensor %q has shape %v in the file but %v in the model",
 				w.Name, t.T.Shape, w.Var.Value.Shape))
-		} else if i, v, bad := firstNonFinite(t.T.Data); bad {
+		} else if i, bad := t.T.FirstNonFinite(); bad {
 			// A model with a NaN or infinite weight computes garbage (a
 			// diverged run, or a corrupt file): refuse it rather than let
 			// every prediction quietly be wrong.
-			problems = append(problems, fmt.Sprintf("tensor %q holds %v at index %d (a diverged or corrupt model)", w.Name, v, i))
+			problems = append(problems, fmt.Sprintf("tensor %q holds %v at index %d (a diverged or corrupt model)", w.Name, t.T.Data[i], i))
 		}
 	}
 	var unexpected []string
@@ -233,17 +233,6 @@ func (m *Model) LoadWeights(path string) error {
 		copy(w.Var.Value.Data, inFile[w.Name].T.Data)
 	}
 	return nil
-}
-
-// firstNonFinite returns the index and value of the first NaN or ±Inf in
-// x, if any.
-func firstNonFinite(x []float32) (int, float32, bool) {
-	for i, v := range x {
-		if v-v != 0 { // NaN - NaN and Inf - Inf are NaN; finite v - v is 0
-			return i, v, true
-		}
-	}
-	return 0, 0, false
 }
 
 func quoteAll(s []string) string {

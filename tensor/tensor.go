@@ -212,13 +212,20 @@ func MaxAbsDiff(a, b *Tensor) (float64, int) {
 
 // HasNaNOrInf reports whether any element is NaN or ±Inf.
 func (t *Tensor) HasNaNOrInf() bool {
-	for _, v := range t.Data {
+	_, bad := t.FirstNonFinite()
+	return bad
+}
+
+// FirstNonFinite returns the index (into Data) of the first NaN or ±Inf
+// element, and whether there is one.
+func (t *Tensor) FirstNonFinite() (int, bool) {
+	for i, v := range t.Data {
 		f := float64(v)
 		if math.IsNaN(f) || math.IsInf(f, 0) {
-			return true
+			return i, true
 		}
 	}
-	return false
+	return 0, false
 }
 
 // String prints the shape and the values, NumPy-style, eliding the middle of

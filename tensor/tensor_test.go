@@ -85,3 +85,15 @@ func TestAllClose(t *testing.T) {
 		t.Fatal("NaN matched")
 	}
 }
+
+func TestFirstNonFinite(t *testing.T) {
+	x := New(5)
+	if i, bad := x.FirstNonFinite(); bad || x.HasNaNOrInf() {
+		t.Fatalf("zeros: FirstNonFinite = %d, %v", i, bad)
+	}
+	x.Data[3] = float32(math.Inf(1))
+	x.Data[4] = float32(math.NaN())
+	if i, bad := x.FirstNonFinite(); !bad || i != 3 || !x.HasNaNOrInf() {
+		t.Fatalf("Inf at 3, NaN at 4: FirstNonFinite = %d, %v", i, bad)
+	}
+}
