@@ -39,6 +39,25 @@ func packRowsAsm(dst, src []float32, lds, rows, cols, width int) bool {
 
 func cpuid(eaxArg, ecxArg uint32) (eax, ebx, ecx, edx uint32)
 
+func fmaPeakAVX512(n int)
+
+func fmaPeakAVX2(n int)
+
+// fmaPeak runs n iterations of the machine-peak probe with the widest
+// vectors the CPU has (peak_amd64.s) and returns the float32 operations it
+// did (two per multiply-add lane), or 0 without AVX2/FMA.
+func fmaPeak(n int) int {
+	switch {
+	case cpu.AVX512F:
+		fmaPeakAVX512(n)
+		return n * 12 * 16 * 2
+	case cpu.AVX2 && cpu.FMA:
+		fmaPeakAVX2(n)
+		return n * 12 * 8 * 2
+	}
+	return 0
+}
+
 func xgetbv() (eax, edx uint32)
 
 func detectCPU() cpuFeatures {

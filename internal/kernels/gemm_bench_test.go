@@ -2,6 +2,7 @@ package kernels
 
 import (
 	"fmt"
+	"runtime"
 	"testing"
 
 	"github.com/resnorm/resnorm/tensor"
@@ -71,4 +72,27 @@ func BenchmarkSgemmSizes(b *testing.B) {
 	for _, s := range []int{16, 32, 64, 128, 256, 512} {
 		b.Run(fmt.Sprint(s), func(b *testing.B) { benchSgemm(b, false, false, s, s, s) })
 	}
+}
+
+// BenchmarkPeakFMA measures the machine's float32 peak the way the GEMM
+// kernels reach for it: every thread (GOMAXPROCS of them) runs
+// independent multiply-adds on the widest vectors the CPU has, nothing
+// loaded or stored. bench/run.sh reports each GEMM shape's share of it,
+// measured in the same rounds.
+func BenchmarkPeakFMA(b *testing.B) {
+	const iters = 1 << 16
+	perCall := fmaPeak(1) * iters
+	if perCall == 0 {
+		b.Skip("no FMA vector unit here")
+	}
+	procs := runtime.GOMAXPROCS(0)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		ParallelFor(procs, 1, func(lo, hi int) {
+			for range hi - lo {
+				fmaPeak(iters)
+			}
+		})
+	}
+	b.ReportMetric(float64(perCall)*float64(procs)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 }
