@@ -6,10 +6,10 @@
 // (enough accumulators to cover the FMA latency on every x86 core we know),
 // nothing loaded or stored, so they run at the cores' FMA throughput.
 
-#define FMA12(op, a, b) \
-	op a, b, Z0; op a, b, Z1; op a, b, Z2; op a, b, Z3; \
-	op a, b, Z4; op a, b, Z5; op a, b, Z6; op a, b, Z7; \
-	op a, b, Z8; op a, b, Z9; op a, b, Z10; op a, b, Z11
+#define FMA12Z(a, b) \
+	VFMADD231PS a, b, Z0; VFMADD231PS a, b, Z1; VFMADD231PS a, b, Z2; VFMADD231PS a, b, Z3; \
+	VFMADD231PS a, b, Z4; VFMADD231PS a, b, Z5; VFMADD231PS a, b, Z6; VFMADD231PS a, b, Z7; \
+	VFMADD231PS a, b, Z8; VFMADD231PS a, b, Z9; VFMADD231PS a, b, Z10; VFMADD231PS a, b, Z11
 
 #define FMA12Y(a, b) \
 	VFMADD231PS a, b, Y0; VFMADD231PS a, b, Y1; VFMADD231PS a, b, Y2; VFMADD231PS a, b, Y3; \
@@ -25,7 +25,7 @@ TEXT ·fmaPeakAVX512(SB), NOSPLIT, $0-8
 	JZ   pz_done
 
 pz_loop:
-	FMA12(VFMADD231PS, Z30, Z31)
+	FMA12Z(Z30, Z31)
 	DECQ CX
 	JNZ  pz_loop
 
