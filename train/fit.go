@@ -122,6 +122,10 @@ func Fit(m *nn.Model, opt optim.Optimizer, train *data.Dataset, cfg Config) (*Hi
 // ErrNonFinite is returned (wrapped) when the loss becomes NaN or infinite.
 var ErrNonFinite = errors.New("loss is not finite")
 
+// ErrNonFiniteInput is returned (wrapped, with the sample named) by Fit,
+// Evaluate and Predict when the data holds a NaN or an infinity.
+var ErrNonFiniteInput = errors.New("train: the data is not finite")
+
 func fit(m *nn.Model, opt optim.Optimizer, train *data.Dataset, cfg Config, pos Position, hist *History) (*History, error) {
 	cfg.defaults()
 	if train == nil || train.Len() == 0 {
@@ -308,6 +312,12 @@ func checkInput(m *nn.Model, ds *data.Dataset) error {
 	got := ds.SampleShape()
 	if tensor.Numel(want) != tensor.Numel(got) {
 		return fmt.Errorf("train: model %q takes inputs of shape %v but the data's samples have shape %v", m.Name(), want, got)
+	}
+	// A NaN or infinity in the data would only show up later as a NaN
+	// loss or as garbage predictions; name the sample instead.
+	if i, bad := ds.X.FirstNonFinite(); bad {
+		per := max(1, tensor.Numel(got))
+		return fmt.Errorf("%w: sample %d holds %v at position %d of its %d values", ErrNonFiniteInput, i/per, ds.X.Data[i], i%per, per)
 	}
 	return nil
 }

@@ -2,8 +2,10 @@ package train
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"runtime"
+	"strings"
 	"testing"
 
 	"github.com/resnorm/resnorm/data"
@@ -158,11 +160,35 @@ func TestSameWeightsForAnyThreadCount(t *testing.T) {
 func TestNaNLossStopsWithClearError(t *testing.T) {
 	tr, _ := mnist(t)
 	ds := tr.Slice(0, 64).Subset([]int{0, 1, 2, 3})
-	ds.X.Data[5] = float32(math.NaN())
 	m := smallCNN(t, 1)
+	m.Weights()[0].Var.Value.Data[0] = float32(math.NaN()) // a diverged model
 	_, err := Fit(m, optim.NewAdam(1e-3), ds, Config{BatchSize: 4})
 	if !errors.Is(err, ErrNonFinite) {
 		t.Fatalf("want ErrNonFinite, got %v", err)
+	}
+}
+
+// TestNonFiniteInputIsNamed: NaN or infinite data is refused by Fit,
+// Evaluate and Predict before any work, naming the sample and position.
+func TestNonFiniteInputIsNamed(t *testing.T) {
+	tr, _ := mnist(t)
+	for _, bad := range []float32{float32(math.NaN()), float32(math.Inf(1))} {
+		ds := tr.Slice(0, 8).Subset([]int{0, 1, 2, 3, 4, 5, 6, 7})
+		ds.X.Data[3*784+100] = bad
+		m := smallCNN(t, 1)
+		want := fmt.Sprintf("sample 3 holds %v at position 100 of its 784 values", bad)
+		check := func(what string, err error) {
+			t.Helper()
+			if !errors.Is(err, ErrNonFiniteInput) || !strings.Contains(err.Error(), want) {
+				t.Errorf("%s with %v in sample 3: %v", what, bad, err)
+			}
+		}
+		_, err := Fit(m, optim.NewAdam(1e-3), ds, Config{BatchSize: 4})
+		check("Fit", err)
+		_, err = Evaluate(m, ds, 4)
+		check("Evaluate", err)
+		_, err = Predict(m, ds.X, 4)
+		check("Predict", err)
 	}
 }
 
