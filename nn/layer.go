@@ -84,6 +84,9 @@ func NewBuilder(seed uint64) *Builder { return &Builder{Seed: seed} }
 // fanOut for the variance-scaling initialisers come from the shape (see
 // Initializer).
 func (b *Builder) Weight(name string, init Initializer, trainable bool, shape ...int) (*Weight, error) {
+	if err := tensor.CheckShape(shape); err != nil { // e.g. Dense(1<<40): an error, not a panic
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
 	h := fnv.New64a()
 	h.Write([]byte(name))
 	rng := tensor.NewRNG(splitmix(b.Seed) ^ h.Sum64())

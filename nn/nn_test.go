@@ -107,6 +107,14 @@ func TestBuildShapeErrorsNameLayerAndShapes(t *testing.T) {
 		build func() error
 		parts []string
 	}{
+		{"absurdly wide dense", func() error {
+			_, err := Sequential{InputShape: []int{4}, Layers: []Layer{Dense(1 << 40)}}.Build()
+			return err
+		}, []string{`"dense" (Dense)`, "dense/kernel", "[4 1099511627776]", "absurdly large"}},
+		{"absurdly large input", func() error {
+			_, err := Sequential{InputShape: []int{1 << 20, 1 << 20, 3}, Layers: []Layer{Conv2D(8, 3)}}.Build()
+			return err
+		}, []string{`"conv2d" (Conv2D)`, "output for one sample", "[1048574 1048574 8]", "absurdly large"}},
 		{"conv on a vector", func() error {
 			_, err := Sequential{InputShape: []int{784}, Layers: []Layer{Conv2D(8, 3)}}.Build()
 			return err

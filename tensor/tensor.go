@@ -27,6 +27,11 @@ func Numel(shape []int) int {
 	return n
 }
 
+// CheckShape returns an error for a shape New would panic on: a negative
+// dimension, or more elements than any machine could hold. Code that takes
+// shapes from users (layer sizes, configs) checks them with it first.
+func CheckShape(shape []int) error { return checkShape(shape) }
+
 // checkShape rejects negative dimensions and sizes that would overflow memory.
 func checkShape(shape []int) error {
 	n := 1
