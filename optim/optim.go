@@ -19,6 +19,7 @@ package optim
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 
@@ -53,6 +54,9 @@ type Optimizer interface {
 // New returns the named optimizer ("sgd", "adam" or "adamw", any case)
 // with its default settings and learning rate lr.
 func New(name string, lr float64) (Optimizer, error) {
+	if !(lr >= 0) || math.IsInf(lr, 0) {
+		return nil, fmt.Errorf("optim: learning rate must be finite and at least 0, got %g", lr)
+	}
 	switch strings.ToLower(name) {
 	case "sgd":
 		return NewSGD(lr), nil
@@ -126,6 +130,9 @@ func (c *core) key(buf, name string) string { return c.kind + "/" + buf + "/" + 
 // creating zero state (nbuf tensors) for parameters seen for the first
 // time. It changes no parameter, so a failed Step leaves the model as it was.
 func (c *core) prepare(params []*autograd.Var, nbuf int) ([]work, error) {
+	if lr := c.lr(); !(lr >= 0) || math.IsInf(lr, 0) { // also NaN from a schedule
+		return nil, fmt.Errorf("optim: learning rate %g at step %d: it must be finite and at least 0", lr, c.step)
+	}
 	c.calls++
 	c.work = c.work[:0]
 	for i, v := range params {

@@ -245,6 +245,18 @@ func TestStepErrors(t *testing.T) {
 	if err := (&SGD{Nesterov: true, c: newCore("sgd", 0.1, "momentum")}).Step(nil); err == nil {
 		t.Error("Nesterov without momentum accepted")
 	}
+	// A learning rate that is NaN, infinite or negative (set, or from a
+	// schedule) fails the step by value and step, changing nothing.
+	for _, lr := range []float64{math.NaN(), math.Inf(1), -0.1} {
+		for _, o := range []Optimizer{NewAdam(0.1), NewSGD(0.1)} {
+			o.SetLR(lr)
+			w := mk("w", 2)
+			err := o.Step([]*autograd.Var{w})
+			if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("learning rate %g at step 0", lr)) || w.Value.Data[0] != 1 || o.StepCount() != 0 {
+				t.Errorf("%T with lr %g: error %v, weight %v, steps %d", o, lr, err, w.Value.Data[0], o.StepCount())
+			}
+		}
+	}
 }
 
 func slicesEqual(a, b []float32) bool {
@@ -332,6 +344,11 @@ func TestNew(t *testing.T) {
 	}
 	if _, err := New("rmsprop", 1); err == nil || !strings.Contains(err.Error(), "rmsprop") {
 		t.Errorf("unknown optimizer: %v", err)
+	}
+	for _, lr := range []float64{math.NaN(), math.Inf(1), -1} {
+		if _, err := New("adam", lr); err == nil || !strings.Contains(err.Error(), "learning rate") {
+			t.Errorf("New(adam, %g): %v", lr, err)
+		}
 	}
 	o := NewSGD(0.1)
 	o.SetSchedule(StepDecay{Initial: 1, Gamma: 0.5, Every: 1})
