@@ -84,7 +84,7 @@ func NewBuilder(seed uint64) *Builder { return &Builder{Seed: seed} }
 // fanOut for the variance-scaling initialisers come from the shape (see
 // Initializer).
 func (b *Builder) Weight(name string, init Initializer, trainable bool, shape ...int) (*Weight, error) {
-	if err := tensor.CheckShape(shape); err != nil { // e.g. Dense(1<<40): an error, not a panic
+	if err := checkSize(shape); err != nil { // e.g. Dense(1<<40): an error, not a panic or an out-of-memory crash
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	h := fnv.New64a()
@@ -102,6 +102,25 @@ func (b *Builder) Weight(name string, init Initializer, trainable bool, shape ..
 		w.Var.Name = name
 	}
 	return w, nil
+}
+
+// maxValues bounds a weight and one sample's layer output (2^30 float32s,
+// 4 GiB). Go cannot recover from running out of memory, so a size read
+// from a config or a typo (Dense(1<<30)) must fail here, as an error,
+// rather than crash the process later; real layers are far smaller (the
+// largest matrices of the biggest language models hold under 2^30 values).
+const maxValues = 1 << 30
+
+// checkSize returns an error for a shape with a negative dimension or more
+// than maxValues values.
+func checkSize(shape []int) error {
+	if err := tensor.CheckShape(shape); err != nil {
+		return err
+	}
+	if n := tensor.Numel(shape); n > maxValues {
+		return fmt.Errorf("shape %v holds %d values (%.1f GiB of float32), more than the %d (4 GiB) resnorm allows one tensor", shape, n, float64(n)*4/(1<<30), maxValues)
+	}
+	return nil
 }
 
 // splitmix scrambles the seed so that nearby seeds give unrelated streams.

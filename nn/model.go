@@ -280,7 +280,7 @@ func build(name, kind string, seed uint64, inputs, outputs []*Node) (*Model, err
 		// One sample's output must be a tensor a machine can hold (a
 		// 2^20 × 2^20 input would otherwise build, then panic on its
 		// first batch).
-		if err := tensor.CheckShape(out); err != nil {
+		if err := checkSize(out); err != nil {
 			return nil, fmt.Errorf("nn: model %q: layer %s output for one sample: %w", m.name, describe(n.layer), err)
 		}
 		n.shape = out

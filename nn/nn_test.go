@@ -111,6 +111,10 @@ func TestBuildShapeErrorsNameLayerAndShapes(t *testing.T) {
 			_, err := Sequential{InputShape: []int{4}, Layers: []Layer{Dense(1 << 40)}}.Build()
 			return err
 		}, []string{`"dense" (Dense)`, "dense/kernel", "[4 1099511627776]", "absurdly large"}},
+		{"dense too wide for memory", func() error {
+			_, err := Sequential{InputShape: []int{4}, Layers: []Layer{Dense(1 << 29)}}.Build()
+			return err
+		}, []string{`"dense" (Dense)`, "dense/kernel", "[4 536870912] holds 2147483648 values (8.0 GiB of float32)"}},
 		{"absurdly large input", func() error {
 			_, err := Sequential{InputShape: []int{1 << 20, 1 << 20, 3}, Layers: []Layer{Conv2D(8, 3)}}.Build()
 			return err
@@ -724,4 +728,27 @@ func TestSaveLoadWeights(t *testing.T) {
 			t.Error("a refused load changed weights")
 		}
 	}
+}
+
+// FuzzModelFromConfig: a model config read from a file (a checkpoint's
+// metadata, a hand-edited JSON) gives a model or an error, never a panic.
+func FuzzModelFromConfig(f *testing.F) {
+	for _, s := range []Sequential{seedLike(1), {InputShape: []int{4}, Layers: []Layer{Dense(3, WithActivation("relu")), Dropout(0.5), Dense(2)}}} {
+		m, err := s.Build()
+		if err != nil {
+			f.Fatal(err)
+		}
+		cfg, err := m.MarshalConfig()
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(cfg)
+	}
+	f.Add([]byte(`{"class_name":"Functional","config":{"name":"f","seed":0,"layers":[{"class_name":"Dense","config":{"name":"d","units":2}}],"inputs":[{"name":"i","shape":[3]}],"nodes":[{"layer":"d","inbound":[0]}],"outputs":[1]}}`))
+	f.Fuzz(func(t *testing.T, cfg []byte) {
+		m, err := ModelFromConfig(cfg)
+		if err == nil && m == nil {
+			t.Fatal("no model and no error")
+		}
+	})
 }
