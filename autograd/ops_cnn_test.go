@@ -266,3 +266,26 @@ func TestBackwardAccumulates(t *testing.T) {
 		}
 	}
 }
+
+// TestBackwardMisuse: Backward of something that is not a scalar loss of
+// this tape is an error, not a panic.
+func TestBackwardMisuse(t *testing.T) {
+	tp := NewTape()
+	x := NewParam(tensor.Ones(2, 3), "x")
+	y := tp.Mul(x, x)
+	if err := tp.Backward(nil); err == nil {
+		t.Error("Backward(nil) accepted")
+	}
+	if err := tp.Backward(y); err == nil || !strings.Contains(err.Error(), "scalar") {
+		t.Errorf("Backward of a [2 3] output: %v", err)
+	}
+	if err := tp.BackwardWith(y, nil); err == nil {
+		t.Error("BackwardWith(y, nil) accepted")
+	}
+	if err := tp.BackwardWith(y, tensor.Ones(3, 2)); err == nil || !strings.Contains(err.Error(), "does not match") {
+		t.Errorf("BackwardWith of a [3 2] gradient for a [2 3] output: %v", err)
+	}
+	if err := NewInferenceTape().BackwardWith(y, tensor.Ones(2, 3)); err == nil {
+		t.Error("BackwardWith on an inference tape accepted")
+	}
+}

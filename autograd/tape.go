@@ -276,6 +276,9 @@ func (p *bufPool[T]) release() {
 // single value; d(loss)/d(v) accumulates into v.Grad for every Var v that
 // requires a gradient. The tape is left intact; call Reset to reuse it.
 func (tp *Tape) Backward(loss *Var) error {
+	if loss == nil || loss.Value == nil {
+		return errors.New("autograd: Backward of a nil loss")
+	}
 	if loss.Value.Numel() != 1 {
 		return fmt.Errorf("autograd: Backward needs a scalar loss, got shape %v", loss.Value.Shape)
 	}
@@ -288,6 +291,9 @@ func (tp *Tape) Backward(loss *Var) error {
 func (tp *Tape) BackwardWith(out *Var, seed *tensor.Tensor) error {
 	if tp.inference {
 		return errors.New("autograd: Backward on an inference tape")
+	}
+	if out == nil || out.Value == nil || seed == nil {
+		return errors.New("autograd: BackwardWith needs an output and its gradient, got nil")
 	}
 	if !tensor.SameShape(out.Value.Shape, seed.Shape) {
 		return fmt.Errorf("autograd: output gradient shape %v does not match output %v", seed.Shape, out.Value.Shape)
