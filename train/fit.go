@@ -43,16 +43,31 @@ type Config struct {
 	CheckpointEvery int
 }
 
-func (c *Config) defaults() {
-	if c.Epochs <= 0 {
+// check fills in the defaults of zero fields and rejects values that make
+// no sense (negative counts, NaN fractions), naming the field.
+func (c *Config) check() error {
+	switch {
+	case c.Epochs < 0:
+		return fmt.Errorf("train: Config.Epochs must be at least 1 (0: the default 1), got %d", c.Epochs)
+	case c.BatchSize < 0:
+		return fmt.Errorf("train: Config.BatchSize must be at least 1 (0: the default 32), got %d", c.BatchSize)
+	case c.CheckpointEvery < 0:
+		return fmt.Errorf("train: Config.CheckpointEvery must be at least 1 (0: the default 200), got %d", c.CheckpointEvery)
+	case !(c.ValidationSplit >= 0 && c.ValidationSplit < 1):
+		return fmt.Errorf("train: Config.ValidationSplit must be in [0, 1), got %g", c.ValidationSplit)
+	case !(c.ClipNorm >= 0) || math.IsInf(c.ClipNorm, 0):
+		return fmt.Errorf("train: Config.ClipNorm must be finite and at least 0 (0: no clipping), got %g", c.ClipNorm)
+	}
+	if c.Epochs == 0 {
 		c.Epochs = 1
 	}
-	if c.BatchSize <= 0 {
+	if c.BatchSize == 0 {
 		c.BatchSize = 32
 	}
-	if c.CheckpointEvery <= 0 {
+	if c.CheckpointEvery == 0 {
 		c.CheckpointEvery = 200
 	}
+	return nil
 }
 
 // Position is where a run is: the next batch to train is batch Batch of
@@ -127,7 +142,12 @@ var ErrNonFinite = errors.New("loss is not finite")
 var ErrNonFiniteInput = errors.New("train: the data is not finite")
 
 func fit(m *nn.Model, opt optim.Optimizer, train *data.Dataset, cfg Config, pos Position, hist *History) (*History, error) {
-	cfg.defaults()
+	if err := cfg.check(); err != nil {
+		return nil, err
+	}
+	if m == nil || opt == nil {
+		return nil, errors.New("train: Fit needs a model and an optimizer, got nil")
+	}
 	if train == nil || train.Len() == 0 {
 		return nil, errors.New("train: no training data")
 	}
@@ -331,6 +351,9 @@ type Result struct {
 // Evaluate returns the mean cross-entropy and the accuracy of m on ds, in
 // inference mode (moving statistics, no dropout).
 func Evaluate(m *nn.Model, ds *data.Dataset, batchSize int) (Result, error) {
+	if m == nil {
+		return Result{}, errors.New("train: Evaluate needs a model, got nil")
+	}
 	if ds == nil || ds.Len() == 0 {
 		return Result{}, errors.New("train: no data to evaluate")
 	}
@@ -372,6 +395,9 @@ func Evaluate(m *nn.Model, ds *data.Dataset, batchSize int) (Result, error) {
 // Predict runs m in inference mode over x (first axis = samples) in batches
 // and returns the stacked outputs (probabilities for a softmax classifier).
 func Predict(m *nn.Model, x *tensor.Tensor, batchSize int) (*tensor.Tensor, error) {
+	if m == nil {
+		return nil, errors.New("train: Predict needs a model, got nil")
+	}
 	ds, err := data.NewDataset(x, nil)
 	if err != nil {
 		return nil, err

@@ -201,3 +201,40 @@ func TestWrongInputShapeIsAnError(t *testing.T) {
 	}
 	t.Log(err)
 }
+
+// TestConfigAndArgumentErrors: nonsense settings and nil arguments are
+// errors naming the field, not panics or silent defaults.
+func TestConfigAndArgumentErrors(t *testing.T) {
+	tr, _ := mnist(t)
+	ds := tr.Slice(0, 8)
+	m := smallCNN(t, 1)
+	opt := optim.NewAdam(1e-3)
+	for _, c := range []struct {
+		cfg  Config
+		want string
+	}{
+		{Config{Epochs: -2}, "Config.Epochs"},
+		{Config{BatchSize: -1}, "Config.BatchSize"},
+		{Config{CheckpointEvery: -5}, "Config.CheckpointEvery"},
+		{Config{ValidationSplit: math.NaN()}, "Config.ValidationSplit"},
+		{Config{ValidationSplit: 1}, "Config.ValidationSplit"},
+		{Config{ClipNorm: math.NaN()}, "Config.ClipNorm"},
+		{Config{ClipNorm: math.Inf(1)}, "Config.ClipNorm"},
+	} {
+		if _, err := Fit(m, opt, ds, c.cfg); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%+v: error %v, want one naming %s", c.cfg, err, c.want)
+		}
+	}
+	if _, err := Fit(nil, opt, ds, Config{}); err == nil {
+		t.Error("Fit without a model accepted")
+	}
+	if _, err := Fit(m, nil, ds, Config{}); err == nil {
+		t.Error("Fit without an optimizer accepted")
+	}
+	if _, err := Evaluate(nil, ds, 4); err == nil {
+		t.Error("Evaluate without a model accepted")
+	}
+	if _, err := Predict(nil, ds.X, 4); err == nil {
+		t.Error("Predict without a model accepted")
+	}
+}
