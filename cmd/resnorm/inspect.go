@@ -100,7 +100,7 @@ func cmdPredict(args []string, stdout, stderr io.Writer) error {
 func readPNG(path string) (*tensor.Tensor, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("predict: %w", err) // names the path
 	}
 	defer f.Close()
 	img, _, err := image.Decode(f)

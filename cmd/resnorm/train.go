@@ -138,7 +138,7 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 
 	if *resume == "" {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return err
+			return fmt.Errorf("train: cannot create the run directory: %w", err) // names the path
 		}
 		if err := writeJSON(filepath.Join(dir, runSpecFile), s); err != nil {
 			return err
