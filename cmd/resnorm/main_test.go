@@ -206,6 +206,20 @@ func TestBatchNormCarryoverWarning(t *testing.T) {
 	if !strings.Contains(errb.String(), "warning: after 2 steps BatchNorm's moving statistics (momentum 0.99) will still be 98% their initial") {
 		t.Fatalf("stderr of a 2-step run: %q", errb.String())
 	}
+
+	// Training afresh into that run's directory would overwrite its model:
+	// refused, and the model is untouched.
+	before, err := os.ReadFile(filepath.Join(dir, "model.safetensors"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = run([]string{"train", "--quiet", "--limit", "64", "--seed", "9", "--out", dir}, &out, &errb)
+	if err == nil || !strings.Contains(err.Error(), "already holds a run; continue it with --resume") {
+		t.Fatalf("training into an existing run: %v", err)
+	}
+	if after, _ := os.ReadFile(filepath.Join(dir, "model.safetensors")); !bytes.Equal(before, after) {
+		t.Fatal("the refused run changed the existing model")
+	}
 }
 
 // TestCorruptRunSpec: a run.json with a value of the wrong type is named in

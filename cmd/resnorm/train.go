@@ -103,6 +103,13 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 	if dir == "" {
 		dir = filepath.Join("runs", time.Now().Format("20060102-150405"))
 	}
+	if *resume == "" {
+		// Training afresh into a finished or interrupted run would
+		// overwrite its model and checkpoint: refuse, before any work.
+		if _, err := os.Stat(filepath.Join(dir, runSpecFile)); err == nil {
+			return fmt.Errorf("train: %s already holds a run; continue it with --resume %s, or choose another --out", dir, dir)
+		}
+	}
 	if _, err := buildModel(s); err != nil { // a bad model name fails before the data load
 		return err
 	}
