@@ -41,6 +41,12 @@ type Config struct {
 	// (default 200) and at every epoch end, so that Resume can continue.
 	RunDir          string
 	CheckpointEvery int
+
+	// Stop, when closed (e.g. on Ctrl-C), ends training between two steps:
+	// Fit writes a checkpoint to RunDir (when set) and returns an error
+	// wrapping ErrInterrupted, so that Resume continues exactly where the
+	// run stopped and no step is lost.
+	Stop <-chan struct{}
 }
 
 // check fills in the defaults of zero fields and rejects values that make
@@ -137,6 +143,10 @@ func Fit(m *nn.Model, opt optim.Optimizer, train *data.Dataset, cfg Config) (*Hi
 // ErrNonFinite is returned (wrapped) when the loss becomes NaN or infinite.
 var ErrNonFinite = errors.New("loss is not finite")
 
+// ErrInterrupted is returned (wrapped, with the position) when Config.Stop
+// is closed during training.
+var ErrInterrupted = errors.New("train: interrupted")
+
 // ErrNonFiniteInput is returned (wrapped, with the sample named) by Fit,
 // Evaluate and Predict when the data holds a NaN or an infinity.
 var ErrNonFiniteInput = errors.New("train: the data is not finite")
@@ -198,6 +208,9 @@ func fit(m *nn.Model, opt optim.Optimizer, train *data.Dataset, cfg Config, pos 
 		start := time.Now()
 		seenAtStart := run.Pos.Seen
 		for it.Next() {
+			if stopped(cfg.Stop) {
+				return hist, interrupt(cfg, m, opt, run.Pos, hist)
+			}
 			xb, yb := it.Batch()
 			loss, correct, err := step(tp, m, opt, params, xb, yb, cfg, run.Pos.Step)
 			if err != nil {
@@ -261,6 +274,29 @@ func fit(m *nn.Model, opt optim.Optimizer, train *data.Dataset, cfg Config, pos 
 		}
 	}
 	return hist, nil
+}
+
+// stopped reports whether stop has been closed (never, for nil).
+func stopped(stop <-chan struct{}) bool {
+	select {
+	case <-stop:
+		return true
+	default:
+		return false
+	}
+}
+
+// interrupt saves the run between two steps (when there is a RunDir) and
+// returns the ErrInterrupted error that says where it stopped.
+func interrupt(cfg Config, m *nn.Model, opt optim.Optimizer, pos Position, hist *History) error {
+	where := fmt.Sprintf("epoch %d, batch %d (step %d)", pos.Epoch+1, pos.Batch, pos.Step)
+	if cfg.RunDir == "" {
+		return fmt.Errorf("%w after %s", ErrInterrupted, where)
+	}
+	if err := SaveCheckpoint(cfg.RunDir, m, opt, pos, hist); err != nil {
+		return fmt.Errorf("%w after %s, and the checkpoint failed: %v", ErrInterrupted, where, err)
+	}
+	return fmt.Errorf("%w after %s; the run is saved in %s", ErrInterrupted, where, cfg.RunDir)
 }
 
 func (r *Run) runningMetrics() []Metric {

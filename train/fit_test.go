@@ -238,3 +238,52 @@ func TestConfigAndArgumentErrors(t *testing.T) {
 		t.Error("Predict without a model accepted")
 	}
 }
+
+// closeAt closes a Stop channel after a given step, as Ctrl-C would.
+type closeAt struct {
+	BaseCallback
+	step int
+	stop chan struct{}
+}
+
+func (c *closeAt) OnBatchEnd(r *Run, _ BatchLogs) error {
+	if r.Pos.Step == c.step {
+		close(c.stop)
+	}
+	return nil
+}
+
+// TestStopSavesAndResumes: closing Config.Stop ends Fit between two steps
+// with ErrInterrupted and a checkpoint at that very step (not the last
+// periodic one), and Resume then finishes with the uninterrupted weights.
+func TestStopSavesAndResumes(t *testing.T) {
+	tr, _ := mnist(t)
+	ds := tr.Slice(0, 640)
+	cfg := Config{Epochs: 2, BatchSize: 32, Seed: 7, CheckpointEvery: 1000}
+	full := smallCNN(t, 3)
+	if _, err := Fit(full, optim.NewAdam(1e-3), ds, cfg); err != nil {
+		t.Fatal(err)
+	}
+
+	cfg.RunDir = t.TempDir()
+	stop := make(chan struct{})
+	scfg := cfg
+	scfg.Stop = stop
+	scfg.Callbacks = []Callback{&closeAt{step: 25, stop: stop}} // mid-epoch 2
+	_, err := Fit(smallCNN(t, 3), optim.NewAdam(1e-3), ds, scfg)
+	if !errors.Is(err, ErrInterrupted) || !strings.Contains(err.Error(), "epoch 2, batch 5 (step 25); the run is saved in") {
+		t.Fatalf("want ErrInterrupted after epoch 2, batch 5 (step 25), got %v", err)
+	}
+	resumed := smallCNN(t, 99)
+	if _, err := Resume(resumed, optim.NewAdam(1e-3), ds, cfg); err != nil {
+		t.Fatal(err)
+	}
+	sameBits(t, "stopped-and-resumed vs uninterrupted", weightsOf(resumed), weightsOf(full))
+
+	// Without a run directory the error still says where it stopped.
+	stop2 := make(chan struct{})
+	close(stop2)
+	if _, err := Fit(smallCNN(t, 3), optim.NewAdam(1e-3), ds, Config{Stop: stop2}); !errors.Is(err, ErrInterrupted) || !strings.Contains(err.Error(), "after epoch 1, batch 0 (step 0)") {
+		t.Fatalf("stop before the first step: %v", err)
+	}
+}

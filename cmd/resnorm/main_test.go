@@ -238,3 +238,60 @@ func TestCorruptRunSpec(t *testing.T) {
 		}
 	}
 }
+
+// TestInterruptAndResume: Ctrl-C (SIGINT) stops training after the current
+// step with the run saved there, and --resume finishes it with the
+// uninterrupted run's weights.
+func TestInterruptAndResume(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	bin := buildBinary(t)
+	base := []string{"train", "--limit", "3200", "--epochs", "2", "--checkpoint-every", "100000", "--seed", "5", "--quiet"}
+	whole := filepath.Join(t.TempDir(), "whole")
+	if out, err := exec.Command(bin, append(base, "--out", whole)...).CombinedOutput(); err != nil {
+		t.Fatalf("uninterrupted run: %v\n%s", err, out)
+	}
+
+	dir := filepath.Join(t.TempDir(), "interrupted")
+	cmd := exec.Command(bin, append(base, "--out", dir)...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// run.json is written just before training starts.
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "run.json")); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatal("the run did not start within 60 s")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	time.Sleep(300 * time.Millisecond)
+	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	err := cmd.Wait()
+	if _, statErr := os.Stat(filepath.Join(dir, "model.safetensors")); statErr == nil {
+		t.Skip("the run finished before it could be interrupted; nothing to test on this machine")
+	}
+	if err == nil || !strings.Contains(stderr.String(), "interrupted after epoch") || !strings.Contains(stderr.String(), "resnorm train --resume "+dir) {
+		t.Fatalf("interrupted run: %v\n%s", err, stderr.String())
+	}
+	if _, _, err := checkpoint.LoadSafetensors(filepath.Join(dir, "checkpoint.safetensors")); err != nil {
+		t.Fatalf("checkpoint after SIGINT: %v", err)
+	}
+	if out, err := exec.Command(bin, "train", "--resume", dir, "--quiet").CombinedOutput(); err != nil {
+		t.Fatalf("resume: %v\n%s", err, out)
+	}
+	a, _ := os.ReadFile(filepath.Join(whole, "model.safetensors"))
+	b, _ := os.ReadFile(filepath.Join(dir, "model.safetensors"))
+	if len(a) == 0 || !bytes.Equal(a, b) {
+		t.Fatal("interrupted-and-resumed weights differ from the uninterrupted run's")
+	}
+}

@@ -7,9 +7,11 @@ import (
 	"io"
 	"math"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"runtime"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/resnorm/resnorm/checkpoint"
@@ -162,12 +164,18 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 	if !*quiet {
 		cfg.Progress = stdout
 	}
+	stop, release := stopOnSignal(stderr)
+	defer release()
+	cfg.Stop = stop
 	var hist *train.History
 	if *resume != "" {
 		fmt.Fprintf(stdout, "Resuming %s\n", dir)
 		hist, err = train.Resume(m, opt, trainSet, cfg)
 	} else {
 		hist, err = train.Fit(m, opt, trainSet, cfg)
+	}
+	if errors.Is(err, train.ErrInterrupted) {
+		return fmt.Errorf("%w: continue it with: resnorm train --resume %s", err, dir)
 	}
 	if err != nil {
 		return fmt.Errorf("%w (run directory %s)", err, dir)
@@ -227,6 +235,26 @@ func batchNormCarryover(m *nn.Model, steps int) (momentum, carry float64) {
 // share of the initial value is left.
 func stepsBelow(momentum, share float64) int {
 	return int(math.Ceil(math.Log(share) / math.Log(momentum)))
+}
+
+// stopOnSignal returns a channel closed at the first interrupt (Ctrl-C) or
+// SIGTERM, for train.Config.Stop: training then saves the run after the
+// current step and stops. A second interrupt kills the process at once
+// (the default action is restored). release undoes it all.
+func stopOnSignal(stderr io.Writer) (stop <-chan struct{}, release func()) {
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	done, stopped := make(chan struct{}), make(chan struct{})
+	go func() {
+		select {
+		case <-sigs:
+			signal.Stop(sigs)
+			fmt.Fprintln(stderr, "\nresnorm: interrupted: saving the run after this step (interrupt again to quit at once)")
+			close(stopped)
+		case <-done:
+		}
+	}()
+	return stopped, func() { signal.Stop(sigs); close(done) }
 }
 
 func (s *runSpec) validate() error {
