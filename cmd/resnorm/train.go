@@ -265,8 +265,12 @@ func (s *runSpec) validate() error {
 		return fmt.Errorf("train: --batch-size must be in 1..65536, got %d", s.BatchSize)
 	case !(s.LR > 0) || s.LR > 10:
 		return fmt.Errorf("train: --lr must be in (0, 10], got %g", s.LR)
-	case s.ValSplit < 0 || s.ValSplit >= 1:
+	case !(s.ValSplit >= 0 && s.ValSplit < 1): // NaN too
 		return fmt.Errorf("train: --validation-split must be in [0, 1), got %g", s.ValSplit)
+	case !(s.ClipNorm >= 0) || math.IsInf(s.ClipNorm, 0):
+		return fmt.Errorf("train: --clip-norm must be finite and at least 0 (0: off), got %g", s.ClipNorm)
+	case s.Warmup < 0:
+		return fmt.Errorf("train: --warmup must not be negative (0: 5%% of training), got %d", s.Warmup)
 	case s.Limit < 0:
 		return fmt.Errorf("train: --limit must not be negative, got %d", s.Limit)
 	case s.CheckpointEvery < 1:
